@@ -1,0 +1,20 @@
+using System.Globalization;
+
+namespace T2.Cli.Data;
+
+/// <summary>Parses comma-separated numeric option values ("1,10,1e3").</summary>
+public static class ParseLists
+{
+    public static double[] Doubles(string text, string flag)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new UsageException($"{flag}: expected a comma-separated list of numbers.");
+        return parts.Select(p =>
+            double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+                ? v : throw new UsageException($"{flag}: '{p}' is not a number.")).ToArray();
+    }
+
+    public static double Double(string text, string flag) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v : throw new UsageException($"{flag}: '{text}' is not a number.");
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Spectre.Console;
+using T2.Cli.Commands;
+using T2.Cli.Data;
+
+namespace T2.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, new CliContext(AnsiConsole.Console, Console.Out, Console.Error));
+
+    /// <summary>Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage.</summary>
+    public static int Run(string[] args, CliContext ctx)
+    {
+        var root = new RootCommand("t2 — Train-to-Test scaling laws: estimate pass@k, fit the laws, plan (N, D, k).");
+        var fit = new Command("fit", "Fit scaling laws.");
+        fit.Subcommands.Add(FitLossCommand.Build(ctx));
+        root.Subcommands.Add(fit);
+        root.Subcommands.Add(PassKCommand.Build(ctx));
+        root.Subcommands.Add(BenchCommand.Build(ctx));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) ctx.Error.WriteLine($"t2: {e.Message}");
+            ctx.Error.WriteLine("Run 't2 --help' (or '<verb> --help') for usage.");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+    }
+}
