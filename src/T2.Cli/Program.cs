@@ -32,5 +32,11 @@ public static class Program
         }
         catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; } // core validation of values
+        catch (Exception e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1")
+        {
+            ctx.Error.WriteLine($"t2: internal error ({e.GetType().Name}): {e.Message} — rerun with T2_DEBUG=1 for the stack trace, and please report it.");
+            return 70;
+        }
     }
 }

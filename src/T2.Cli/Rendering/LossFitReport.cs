@@ -83,7 +83,7 @@ public sealed record LossFitReport(string Path, LossData Points, ChinchillaFitRe
         if (boot) t.AddColumn(new TableColumn($"{Bootstrap!.Level:P0} interval").RightAligned());
         void Row(string name, string key, double v)
         {
-            if (boot && Bootstrap!.Parameters.TryGetValue(key, out var iv)) t.AddRow(name, Format.Full(v), $"[{Format.Short(iv.Lower)}, {Format.Short(iv.Upper)}]");
+            if (boot && Bootstrap!.Parameters.TryGetValue(key, out var iv)) t.AddRow(name, Format.Full(v), Markup.Escape($"[{Format.Short(iv.Lower)}, {Format.Short(iv.Upper)}]"));
             else if (boot) t.AddRow(name, Format.Full(v), "");
             else t.AddRow(name, Format.Full(v));
         }
@@ -97,7 +97,7 @@ public sealed record LossFitReport(string Path, LossData Points, ChinchillaFitRe
         diag.AddRow("iterations / evaluations (best start)", $"{Fit.Iterations} / {Fit.Evaluations}");
         diag.AddRow("starts tried / converged / failed", $"{Fit.StartsTried} / {Fit.StartsConverged} / {Fit.StartsFailed}");
         diag.AddRow("starts within 1e-9 of the best (stability, not uncertainty)", Fit.StartsNearBest.ToString());
-        diag.AddRow("next distinct optima", string.Join(", ", Fit.BestObjectives.Skip(1).Select(Format.Short)));
+        diag.AddRow("next distinct optima", string.Join(", ", Fit.BestObjectives.Skip(1).Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))));
         if (Fit.VarProObjective is { } vp) diag.AddRow("variable-projection optimum (cross-check)", Format.Full(vp));
         if (Bootstrap is { } bb) diag.AddRow("bootstrap resamples succeeded", $"{bb.Succeeded} / {bb.Requested} (seed {bb.Seed})");
         console.Write(diag);
@@ -108,7 +108,7 @@ public sealed record LossFitReport(string Path, LossData Points, ChinchillaFitRe
             {
                 var o = law.ComputeOptimal(budget);
                 var bi = Bootstrap?.Budgets.FirstOrDefault(x => x.Compute == budget);
-                string Cell(double v, Interval? iv) => iv is null ? Format.Short(v) : $"{Format.Short(v)} [{Format.Short(iv.Lower)}, {Format.Short(iv.Upper)}]";
+                string Cell(double v, Interval? iv) => iv is null ? Format.Short(v) : Markup.Escape($"{Format.Short(v)} [{Format.Short(iv.Lower)}, {Format.Short(iv.Upper)}]");
                 c.AddRow(Format.Short(budget), Cell(o.N, bi?.N), Cell(o.D, bi?.D), Cell(o.TokensPerParameter, bi?.TokensPerParameter), Format.Short(o.Loss));
             }
             console.MarkupLine("[bold]Compute-optimal allocation[/] (training only, C = 6ND)");

@@ -71,14 +71,14 @@ public static class MultiStart
         return best;
     }
 
-    /// <summary>Up to <paramref name="count"/> distinct finite objectives, ascending (relative gap 1e-9 = same).</summary>
+    /// <summary>Up to <paramref name="count"/> distinct finite objectives, ascending (within 1e-9·max(1, |f|) = the same optimum).</summary>
     public static double[] DistinctBest(OptimizeResult[] results, int count)
     {
         var fs = results.Select(r => r.F).Where(double.IsFinite).Order().ToList();
         var outList = new List<double>();
         foreach (var f in fs)
         {
-            if (outList.Count > 0 && Math.Abs(f - outList[^1]) <= 1e-9 * Math.Max(1e-300, Math.Abs(outList[^1]))) continue;
+            if (outList.Count > 0 && Math.Abs(f - outList[^1]) <= 1e-9 * Math.Max(1, Math.Abs(outList[^1]))) continue;
             outList.Add(f);
             if (outList.Count == count) break;
         }
