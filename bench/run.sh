@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Measures issue 2's speed figures on this machine. Run from the repository root with ../shared beside it.
+set -euo pipefail
+DATA=../shared/data/epoch_chinchilla/chinchilla_fig4_points.csv
+dotnet build -c Release src/T2.Cli >/dev/null
+T2="dotnet src/T2.Cli/bin/Release/net10.0/t2.dll"
+echo "== end to end, start-up included (hyperfine, 10 runs) =="
+if command -v hyperfine >/dev/null; then
+  hyperfine -w 2 -r 10 "$T2 fit loss --data $DATA --where used_in_epoch_fit=1 --json"
+else
+  for i in 1 2 3 4 5; do /usr/bin/time -f "%e s" $T2 fit loss --data $DATA --where used_in_epoch_fit=1 --json >/dev/null; done
+fi
+echo "== in-process: full fit and 1,000 bootstrap fits =="
+$T2 bench fit --data $DATA --where used_in_epoch_fit=1 --bootstrap 1000
+if /usr/bin/python3 -c "import scipy" 2>/dev/null; then
+  echo "== scipy reference =="
+  /usr/bin/python3 bench/scipy_epoch_grid.py $DATA
+fi

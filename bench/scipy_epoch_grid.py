@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""Reference timing for issue 2's speed target: Epoch's 'replicate exactly' fit with scipy's L-BFGS-B
+(summed Huber, delta = 1e-3, on log-loss residuals; LSE parameterisation; the 4,500-point grid; best kept).
+Needs Debian's python3-scipy. Usage: python3 bench/scipy_epoch_grid.py ../shared/data/epoch_chinchilla/chinchilla_fig4_points.csv"""
+import csv, sys, time, itertools
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import huber, logsumexp
+
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["used_in_epoch_fit"] == "1"]
+N = np.array([float(r["N_params"]) for r in rows]); D = np.array([float(r["D_tokens"]) for r in rows])
+L = np.array([float(r["loss"]) for r in rows])
+logN, logD, logL = np.log(N), np.log(D), np.log(L)
+
+def f(x):
+    a, b, e, al, be = x
+    pred = logsumexp([a - al * logN, b - be * logD, np.full_like(logN, e)], axis=0)
+    return np.sum(huber(1e-3, pred - logL))
+
+t0 = time.time()
+best = None
+grid = itertools.product(np.arange(0, 30, 5), np.arange(0, 30, 5), np.arange(-1, 1.5, 0.5), np.arange(0, 2.5, 0.5), np.arange(0, 2.5, 0.5))
+for x0 in grid:
+    r = minimize(f, x0, method="L-BFGS-B")
+    if r.success and (best is None or r.fun < best.fun):
+        best = r
+dt = time.time() - t0
+a, b, e, al, be = best.x
+print(f"scipy L-BFGS-B, 4500 starts: {dt:.1f} s; objective {best.fun:.10g}; A={np.exp(a):.5g} B={np.exp(b):.5g} E={np.exp(e):.5g} alpha={al:.5f} beta={be:.5f}")
