@@ -1,0 +1,99 @@
+using T2.Core.Laws;
+using T2.Core.Optimization;
+
+namespace T2.Core.Fitting;
+
+/// <summary>Settings of the Approach 1 fit (paper: squared error on NLL_k, L-BFGS-B, 500 restarts, best kept).</summary>
+public sealed record Approach1FitOptions
+{
+    /// <summary>Random starts added to the 128-point grid (seeded); the paper uses 500 restarts in all.</summary>
+    public int RandomStarts { get; init; } = 372;
+    public int Seed { get; init; } = 0;
+    public LbfgsOptions Solver { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-8, RelativeTolerance = 1e-12 };
+    public LbfgsOptions Polish { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
+    public double PolishWindow { get; init; } = 1e-6;
+    public bool Parallel { get; init; } = true;
+}
+
+public sealed record Approach1FitResult(Approach1Law Law, double[] X, double Objective, bool Converged, StopReason Reason,
+    double GradientNorm, int Iterations, int StartsTried, int StartsConverged, int StartsFailed, int StartsNearBest, int Observations);
+
+/// <summary>
+/// Σ (L̂(N_i, D_i, k_i) − y_i)² over x = (log A, log B, log E, α, β, log G, γ), analytic gradient. Box bounds keep the
+/// exponents in [0, 3] and the log-coefficients in [−30, 30] (E, A, B, G ≥ 0 by construction).
+/// </summary>
+public sealed class Approach1Objective : Objective
+{
+    private readonly double[] _logN, _logD, _logK, _y;
+
+    public Approach1Objective(ReadOnlySpan<double> n, ReadOnlySpan<double> d, ReadOnlySpan<double> k, ReadOnlySpan<double> y)
+    {
+        _logN = new double[n.Length]; _logD = new double[n.Length]; _logK = new double[n.Length]; _y = y.ToArray();
+        for (int i = 0; i < n.Length; i++) { _logN[i] = Math.Log(n[i]); _logD[i] = Math.Log(d[i]); _logK[i] = Math.Log(k[i]); }
+    }
+
+    public override int Dimension => 7;
+
+    public override double Evaluate(ReadOnlySpan<double> x, Span<double> g)
+    {
+        double eE = Math.Exp(x[2]);
+        double f = 0, ga = 0, gb = 0, ge = 0, gal = 0, gbe = 0, gg = 0, gga = 0;
+        for (int i = 0; i < _y.Length; i++)
+        {
+            double pa = Math.Exp(x[0] - x[3] * _logN[i]);   // A/N^α
+            double pb = Math.Exp(x[1] - x[4] * _logD[i]);   // B/D^β
+            double pg = Math.Exp(x[5] - x[6] * _logK[i]);   // G/k^γ
+            double r = eE + pa + pb + pg - _y[i];
+            f += r * r;
+            double c = 2 * r;
+            ga += c * pa; gb += c * pb; ge += c * eE; gg += c * pg;
+            gal -= c * pa * _logN[i]; gbe -= c * pb * _logD[i]; gga -= c * pg * _logK[i];
+        }
+        g[0] = ga; g[1] = gb; g[2] = ge; g[3] = gal; g[4] = gbe; g[5] = gg; g[6] = gga;
+        return f;
+    }
+}
+
+public static class Approach1Fit
+{
+    public static readonly double[] Lower = [-30, -30, -30, 0, 0, -30, 0];
+    public static readonly double[] Upper = [30, 30, 30, 3, 3, 30, 3];
+
+    /// <summary>Fits one task's NLL_k observations (N_i, D_i, k_i, y_i).</summary>
+    public static Approach1FitResult Fit(double[] n, double[] d, double[] k, double[] y, Approach1FitOptions? options = null)
+    {
+        var o = options ?? new Approach1FitOptions();
+        if (n.Length != d.Length || n.Length != k.Length || n.Length != y.Length) throw new ArgumentException("N, D, k and y must have equal lengths.");
+        for (int i = 0; i < n.Length; i++)
+            if (!(n[i] > 0) || !(d[i] > 0) || !(k[i] > 0) || !double.IsFinite(y[i]) || y[i] < 0)
+                throw new ArgumentException($"observation {i}: N, D, k must be > 0 and NLL_k finite and ≥ 0 (N={n[i]}, D={d[i]}, k={k[i]}, y={y[i]}).");
+        if (n.Length < 7) throw new ArgumentException($"{n.Length} observations for 7 parameters.");
+        var starts = Starts(o.RandomStarts, o.Seed);
+        var results = MultiStart.RunAndPolish(() => new Approach1Objective(n, d, k, y), starts, o.Solver, o.Polish, o.PolishWindow, o.Parallel, Lower, Upper);
+        int best = MultiStart.Best(results);
+        int conv = results.Count(r => r.Converged), failed = results.Count(r => !double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart);
+        if (best < 0)
+            return new Approach1FitResult(new Approach1Law(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN),
+                new double[7], double.NaN, false, StopReason.NonFiniteStart, double.NaN, 0, starts.Length, conv, failed, 0, n.Length);
+        var b = results[best];
+        double tol = 1e-9 * Math.Max(1, Math.Abs(b.F));
+        int near = results.Count(r => double.IsFinite(r.F) && r.F - b.F <= tol);
+        return new Approach1FitResult(ToLaw(b.X), b.X, b.F, b.Converged, b.Reason, b.ProjectedGradientNorm, b.Iterations, starts.Length, conv, failed, near, n.Length);
+    }
+
+    public static Approach1Law ToLaw(ReadOnlySpan<double> x) => new(Math.Exp(x[2]), Math.Exp(x[0]), Math.Exp(x[1]), x[3], x[4], Math.Exp(x[5]), x[6]);
+
+    /// <summary>A 2⁷ = 128-point grid plus seeded uniform random starts inside the box's plausible region.</summary>
+    public static double[][] Starts(int random, int seed)
+    {
+        var list = new List<double[]>();
+        foreach (var la in new[] { 2.0, 8.0 }) foreach (var lb in new[] { 2.0, 8.0 }) foreach (var le in new[] { -2.0, 0.5 })
+        foreach (var al in new[] { 0.2, 0.6 }) foreach (var be in new[] { 0.2, 0.6 }) foreach (var lg in new[] { -1.0, 1.5 }) foreach (var ga in new[] { 0.1, 0.5 })
+            list.Add([la, lb, le, al, be, lg, ga]);
+        var rng = new Random(seed);
+        for (int i = 0; i < random; i++)
+            list.Add([rng.NextDouble() * 15 - 2, rng.NextDouble() * 15 - 2, rng.NextDouble() * 4 - 3, rng.NextDouble() * 1.5, rng.NextDouble() * 1.5,
+                      rng.NextDouble() * 5 - 2, rng.NextDouble()]);
+        return list.ToArray();
+    }
+}
