@@ -70,14 +70,11 @@ public static class Approach1Fit
         if (n.Length < 7) throw new ArgumentException($"{n.Length} observations for 7 parameters.");
         var starts = Starts(o.RandomStarts, o.Seed);
         var results = MultiStart.RunAndPolish(() => new Approach1Objective(n, d, k, y), starts, o.Solver, o.Polish, o.PolishWindow, o.Parallel, Lower, Upper);
-        int best = MultiStart.Best(results);
-        int conv = results.Count(r => r.Converged), failed = results.Count(r => !double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart);
+        var (best, conv, failed, near) = MultiStart.Summary(results);
         if (best < 0)
             return new Approach1FitResult(new Approach1Law(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN),
                 new double[7], double.NaN, false, StopReason.NonFiniteStart, double.NaN, 0, starts.Length, conv, failed, 0, n.Length);
         var b = results[best];
-        double tol = 1e-9 * Math.Max(1, Math.Abs(b.F));
-        int near = results.Count(r => double.IsFinite(r.F) && r.F - b.F <= tol);
         return new Approach1FitResult(ToLaw(b.X), b.X, b.F, b.Converged, b.Reason, b.ProjectedGradientNorm, b.Iterations, starts.Length, conv, failed, near, n.Length);
     }
 

@@ -35,13 +35,7 @@ public static class ChinchillaFit
 
     internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, int points, int startsTried, double? varPro)
     {
-        int best = MultiStart.Best(results);
-        int converged = 0, failed = 0, near = 0;
-        foreach (var r in results)
-        {
-            if (r.Converged) converged++;
-            if (!double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart) failed++;
-        }
+        var (best, converged, failed, near) = MultiStart.Summary(results, o.NearBestTolerance);
         if (best < 0)
         {
             var nanLaw = new ChinchillaLaw(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
@@ -55,8 +49,6 @@ public static class ChinchillaFit
             };
         }
         var b = results[best];
-        double tol = o.NearBestTolerance * Math.Max(1, Math.Abs(b.F));
-        foreach (var r in results) if (double.IsFinite(r.F) && r.F - b.F <= tol) near++;
         return new ChinchillaFitResult
         {
             Law = ToLaw(b.X),

@@ -58,8 +58,13 @@ public sealed class ChinchillaObjective : Objective
     private struct Acc
     {
         public Vector512<double> F, Ga, Gb, Ge, Gal, Gbe;
-        public readonly Acc Plus(in Acc o) => new()
-        { F = F + o.F, Ga = Ga + o.Ga, Gb = Gb + o.Gb, Ge = Ge + o.Ge, Gal = Gal + o.Gal, Gbe = Gbe + o.Gbe };
+        /// <summary>Sums the two lane groups into ∇f (a, b, e, α, β order) and returns f.</summary>
+        public static double Reduce(in Acc lo, in Acc hi, Span<double> grad)
+        {
+            grad[0] = Vector512.Sum(lo.Ga + hi.Ga); grad[1] = Vector512.Sum(lo.Gb + hi.Gb); grad[2] = Vector512.Sum(lo.Ge + hi.Ge);
+            grad[3] = Vector512.Sum(lo.Gal + hi.Gal); grad[4] = Vector512.Sum(lo.Gbe + hi.Gbe);
+            return Vector512.Sum(lo.F + hi.F);
+        }
     }
 
     private double HuberLog(ReadOnlySpan<double> x, Span<double> grad)
@@ -79,10 +84,7 @@ public sealed class ChinchillaObjective : Objective
         {
             for (int i = 0; i < _padded; i += 16) { HuberBlockShifted(x, i, ref lo); HuberBlockShifted(x, i + 8, ref hi); }
         }
-        var acc = lo.Plus(hi);
-        grad[0] = Vector512.Sum(acc.Ga); grad[1] = Vector512.Sum(acc.Gb); grad[2] = Vector512.Sum(acc.Ge);
-        grad[3] = Vector512.Sum(acc.Gal); grad[4] = Vector512.Sum(acc.Gbe);
-        return Vector512.Sum(acc.F);
+        return Acc.Reduce(lo, hi, grad);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -132,10 +134,7 @@ public sealed class ChinchillaObjective : Objective
         Acc lo = default, hi = default;
         double eScalar = Math.Exp(x[2]);
         for (int i = 0; i < _padded; i += 16) { SquaredBlock(x, eScalar, i, ref lo); SquaredBlock(x, eScalar, i + 8, ref hi); }
-        var acc = lo.Plus(hi);
-        grad[0] = Vector512.Sum(acc.Ga); grad[1] = Vector512.Sum(acc.Gb); grad[2] = Vector512.Sum(acc.Ge);
-        grad[3] = Vector512.Sum(acc.Gal); grad[4] = Vector512.Sum(acc.Gbe);
-        return Vector512.Sum(acc.F);
+        return Acc.Reduce(lo, hi, grad);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -59,6 +59,21 @@ public static class MultiStart
         return results;
     }
 
+    /// <summary>Counts over all starts: converged, failed (non-finite), and landed within 1e-9·max(1, |f*|) of the best.</summary>
+    public static (int Best, int Converged, int Failed, int NearBest) Summary(OptimizeResult[] results, double nearTolerance = 1e-9)
+    {
+        int best = Best(results);
+        int converged = results.Count(r => r.Converged);
+        int failed = results.Count(r => !double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart);
+        int near = 0;
+        if (best >= 0)
+        {
+            double tol = nearTolerance * Math.Max(1, Math.Abs(results[best].F));
+            near = results.Count(r => double.IsFinite(r.F) && r.F - results[best].F <= tol);
+        }
+        return (best, converged, failed, near);
+    }
+
     /// <summary>Index of the lowest finite objective (first in start order on ties); −1 when none is finite.</summary>
     public static int Best(OptimizeResult[] results)
     {
