@@ -60,7 +60,7 @@ public static class Approach1Fit
     public static readonly double[] Upper = [30, 30, 30, 3, 3, 30, 3];
 
     /// <summary>Fits one task's NLL_k observations (N_i, D_i, k_i, y_i).</summary>
-    public static Approach1FitResult Fit(double[] n, double[] d, double[] k, double[] y, Approach1FitOptions? options = null)
+    public static Approach1FitResult Fit(double[] n, double[] d, double[] k, double[] y, Approach1FitOptions? options = null, double[]? extraStart = null)
     {
         var o = options ?? new Approach1FitOptions();
         if (n.Length != d.Length || n.Length != k.Length || n.Length != y.Length) throw new ArgumentException("N, D, k and y must have equal lengths.");
@@ -69,6 +69,7 @@ public static class Approach1Fit
                 throw new ArgumentException($"observation {i}: N, D, k must be > 0 and NLL_k finite and ≥ 0 (N={n[i]}, D={d[i]}, k={k[i]}, y={y[i]}).");
         if (n.Length < 7) throw new ArgumentException($"{n.Length} observations for 7 parameters.");
         var starts = Starts(o.RandomStarts, o.Seed);
+        if (extraStart is not null) starts = [extraStart, .. starts];
         var results = MultiStart.RunAndPolish(() => new Approach1Objective(n, d, k, y), starts, o.Solver, o.Polish, o.PolishWindow, o.Parallel, Lower, Upper);
         var (best, conv, failed, near) = MultiStart.Summary(results);
         if (best < 0)

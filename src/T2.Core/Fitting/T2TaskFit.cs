@@ -1,0 +1,115 @@
+using T2.Core.Evidence;
+using T2.Core.Laws;
+using T2.Core.Planning;
+
+namespace T2.Core.Fitting;
+
+public sealed record T2FitOptions
+{
+    public bool Approach1 { get; init; } = true;
+    public bool Approach2 { get; init; } = true;
+    /// <summary>k grid; null = 1, 2, 4, … up to the largest power of two ≤ the fewest samples (counts) or ≤ 1024 (NLL).</summary>
+    public double[]? KGrid { get; init; }
+    public CountTarget Target { get; init; } = CountTarget.Aggregate;
+    public Approach1FitOptions A1 { get; init; } = new();
+    public Approach2FitOptions A2 { get; init; } = new();
+    public int Bootstrap { get; init; } = 0;
+    public int Seed { get; init; } = 0;
+    public double Level { get; init; } = 0.95;
+}
+
+/// <summary>Per-checkpoint curves and Beta diagnostic, as fitted.</summary>
+public sealed record CheckpointSummary(string Name, double N, double D, double[] AccK, double[] NllK, BetaDiagnosticResult Beta);
+
+public sealed record T2TaskFitResult(
+    string Task, string EvidenceKind, string Target, double[] KGrid, FitRange Range, IReadOnlyList<CheckpointSummary> Checkpoints,
+    Approach1FitResult? Approach1, int Approach1Dropped, Approach2FitResult? Approach2,
+    /// <summary>Bootstrap replicates (checkpoints resampled): Approach 1 laws and Approach 2 laws, failed ones omitted.</summary>
+    IReadOnlyList<Approach1Law> Approach1Boot, IReadOnlyList<Approach2Law> Approach2Boot, int BootstrapRequested);
+
+/// <summary>Fits T² Approach 1 and/or 2 to one task of a checkpoint ladder (the orchestration behind <c>t2 fit t2</c>).</summary>
+public static class T2TaskFit
+{
+    public static double[] DefaultKGrid(IReadOnlyList<CheckpointEvidence> cps)
+    {
+        long min = cps.Min(c => c.MinSamples);
+        return TaskCurves.PowersOfTwo(min == long.MaxValue ? 1024 : min);
+    }
+
+    public static T2TaskFitResult Fit(string task, IReadOnlyList<CheckpointEvidence> cps, T2FitOptions o, IProgress<string>? progress = null)
+    {
+        if (cps.Count == 0) throw new ArgumentException($"task '{task}': no checkpoints.");
+        var ks = o.KGrid ?? DefaultKGrid(cps);
+        long minN = cps.Min(c => c.MinSamples);
+        if (ks.Max() > minN) throw new ArgumentException($"task '{task}': k = {ks.Max()} exceeds the {minN} samples some question has; pass@k has no unbiased estimate beyond n.");
+        int need = Math.Max(o.Approach1 ? 7 : 0, o.Approach2 ? 5 : 0);
+        var distinct = cps.Select(c => (c.N, c.D)).Distinct().Count();
+        if (distinct < need) throw new ArgumentException($"task '{task}': {distinct} distinct checkpoints (N, D) for a law with {need} parameters; at least {need} are needed.");
+
+        var curves = cps.Select(c => c.Curve(ks, o.Target)).ToArray();
+        var summaries = cps.Select((c, j) => new CheckpointSummary(c.Name, c.N, c.D, curves[j].AccK, curves[j].NllK,
+            c.IsCounts ? BetaDiagnostic.FromCounts(c.Samples!, c.Correct!, ks) : BetaDiagnostic.FromNll(c.Nll!, ks))).ToList();
+        var range = new FitRange(cps.Min(c => c.N), cps.Max(c => c.N), cps.Min(c => c.D), cps.Max(c => c.D),
+            cps.Min(c => c.D / c.N), cps.Max(c => c.D / c.N), ks.Min(), ks.Max());
+
+        progress?.Report($"{task}: fitting");
+        var (a1, dropped) = o.Approach1 ? FitA1(cps, curves, ks, o.A1) : (null, 0);
+        var a2 = o.Approach2 ? FitA2(cps, curves, ks, o.A2) : null;
+
+        var boot1 = new List<Approach1Law>(); var boot2 = new List<Approach2Law>();
+        if (o.Bootstrap > 0)
+        {
+            var rng = new Random(o.Seed);
+            var draws = Enumerable.Range(0, o.Bootstrap).Select(_ => Enumerable.Range(0, cps.Count).Select(_ => rng.Next(cps.Count)).ToArray()).ToArray();
+            var r1 = new Approach1Law?[o.Bootstrap]; var r2 = new Approach2Law?[o.Bootstrap];
+            // Resamples use fewer starts: the full-data optimum plus a few seeded random starts (Approach 1), a 10-value E profile
+            // with 8 restarts and the full-data θ plus a small grid (Approach 2).
+            var a1o = o.A1 with { RandomStarts = 24, Parallel = false, Seed = o.Seed };
+            var a2o = o.A2 with { ProfilePoints = 10, RestartsPerE = 8, Parallel = false, SigmoidSeeds = 2, Theta3Grid = [-2, 0, 2], Theta4Grid = [-0.3, 0, 0.3] };
+            int done = 0;
+            Parallel.For(0, o.Bootstrap, b =>
+            {
+                var sample = draws[b].Select(i => cps[i]).ToList();
+                var sc = draws[b].Select(i => curves[i]).ToArray();
+                if (sample.Select(c => (c.N, c.D)).Distinct().Count() >= need)
+                {
+                    try
+                    {
+                        if (a1 is not null) { var f = FitA1(sample, sc, ks, a1o, a1.X).Item1; if (f is not null && double.IsFinite(f.Objective)) r1[b] = f.Law; }
+                        if (a2 is not null) { var f = FitA2(sample, sc, ks, a2o); if (f is not null && double.IsFinite(f.Objective)) r2[b] = f.Law; }
+                    }
+                    catch (ArgumentException) { } // a degenerate resample (too few usable points) counts as failed
+                    catch (InvalidOperationException) { }
+                }
+                int n = Interlocked.Increment(ref done);
+                if (n % 10 == 0) progress?.Report($"{task}: bootstrap {n}/{o.Bootstrap}");
+            });
+            boot1.AddRange(r1.Where(l => l is not null)!); boot2.AddRange(r2.Where(l => l is not null)!);
+        }
+        return new T2TaskFitResult(task, cps[0].IsCounts ? "counts" : "nll", curves[0].Target, ks, range, summaries, a1, dropped, a2, boot1, boot2, o.Bootstrap);
+    }
+
+    private static (Approach1FitResult?, int) FitA1(IReadOnlyList<CheckpointEvidence> cps, TaskCurve[] curves, double[] ks, Approach1FitOptions o, double[]? extraStart = null)
+    {
+        var n = new List<double>(); var d = new List<double>(); var k = new List<double>(); var y = new List<double>();
+        int dropped = 0;
+        for (int j = 0; j < cps.Count; j++)
+            for (int q = 0; q < ks.Length; q++)
+            {
+                double v = curves[j].NllK[q];
+                if (!double.IsFinite(v)) { dropped++; continue; } // a checkpoint that solved nothing: −log 0
+                n.Add(cps[j].N); d.Add(cps[j].D); k.Add(ks[q]); y.Add(v);
+            }
+        return (Approach1Fit.Fit(n.ToArray(), d.ToArray(), k.ToArray(), y.ToArray(), o, extraStart), dropped);
+    }
+
+    private static Approach2FitResult FitA2(IReadOnlyList<CheckpointEvidence> cps, TaskCurve[] curves, double[] ks, Approach2FitOptions o)
+    {
+        var idx = Enumerable.Range(0, cps.Count).Where(j => double.IsFinite(curves[j].NllK[0])).ToArray();
+        var oc = new List<int>(); var ok = new List<double>(); var oa = new List<double>();
+        for (int j = 0; j < cps.Count; j++) for (int q = 0; q < ks.Length; q++) { oc.Add(j); ok.Add(ks[q]); oa.Add(curves[j].AccK[q]); }
+        // Stage 1 uses the checkpoints with a finite k = 1 NLL; stage 2 scores every checkpoint (its L̂ comes from the law).
+        var n = cps.Select(c => c.N).ToArray(); var d = cps.Select(c => c.D).ToArray();
+        return Approach2Fit.Fit(n, d, cps.Select((c, j) => curves[j].NllK[0]).ToArray(), oc.ToArray(), ok.ToArray(), oa.ToArray(), o, idx);
+    }
+}

@@ -1,0 +1,206 @@
+using T2.Core.Laws;
+
+namespace T2.Core.Planning;
+
+/// <summary>What the planner optimises: Approach 1's loss (minimise) or Approach 2's accuracy (maximise).</summary>
+public sealed record PlanMetric(string Name, Func<double, double, double, double> Evaluate, bool Maximize);
+
+/// <summary>
+/// A budget. Default (paper): training 6ND = <see cref="CTrain"/> and inference per served token 2Nk = <see cref="CInf"/>, both
+/// binding, so D = C_train/6N and k = C_inf/2N. Beyond the paper: <see cref="FixedK"/>; <see cref="IntegerK"/> (k = ⌊C_inf/2N⌋ ≥ 1);
+/// and one end-to-end budget <see cref="CTotal"/> = 6ND + Q·L·2N·k for Q queries of L tokens.
+/// </summary>
+public sealed record PlanBudget
+{
+    public double CTrain { get; init; }
+    public double CInf { get; init; }
+    public double? FixedK { get; init; }
+    public bool IntegerK { get; init; }
+    public double? CTotal { get; init; }
+    public double Queries { get; init; }
+    public double TokensPerQuery { get; init; }
+    public double NMin { get; init; } = 1e3;
+    public double NMax { get; init; } = 1e15;
+}
+
+/// <summary>The range of the data a fit saw, for extrapolation flags.</summary>
+public sealed record FitRange(double NMin, double NMax, double DMin, double DMax, double RatioMin, double RatioMax, double KMin, double KMax);
+
+public sealed record PlanPoint(double N, double D, double K, double TokensPerParameter, double Predicted)
+{
+    public double TrainFlops => 6 * N * D;
+}
+
+public sealed record PlanResult(
+    PlanPoint Optimum,
+    PlanPoint Chinchilla,
+    /// <summary>Smallest and largest N whose metric is within 1 % of the optimum's (flat optima are common).</summary>
+    double FlatNMin, double FlatNMax,
+    /// <summary>Which of N, D, D/N, k fall outside the fitted data's range.</summary>
+    IReadOnlyList<string> Extrapolated,
+    bool AtSearchBoundary);
+
+public static class Planner
+{
+    private const int Grid = 1201;
+
+    /// <summary>Joint optimum of (N, D, k) under the budget, the Chinchilla baseline and the 1 % flat set.</summary>
+    public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, FitRange? range = null)
+    {
+        Validate(budget);
+        PlanPoint opt; double flatLo, flatHi; bool boundary;
+        if (budget.CTotal is null)
+        {
+            double nHi = Math.Min(budget.NMax, budget.CTrain / 6);
+            if (budget.FixedK is null) nHi = Math.Min(nHi, budget.CInf / 2); // k ≥ 1
+            double lo = Math.Log(budget.NMin), hi = Math.Log(nHi);
+            if (!(hi > lo)) throw new ArgumentException($"No model size fits the budget: N would have to lie in [{budget.NMin:G3}, {nHi:G3}].");
+            double Score(double logN) { var p = Point(metric, budget, Math.Exp(logN)); return metric.Maximize ? -p.Predicted : p.Predicted; }
+            var xs = new double[Grid]; var fs = new double[Grid];
+            int best = 0;
+            for (int i = 0; i < Grid; i++)
+            {
+                xs[i] = lo + (hi - lo) * i / (Grid - 1);
+                fs[i] = Score(xs[i]);
+                if (double.IsNaN(fs[best]) || fs[i] < fs[best]) best = i;
+            }
+            // Bracketed refinement: golden section between the grid neighbours of the best grid point.
+            double a = xs[Math.Max(0, best - 1)], b = xs[Math.Min(Grid - 1, best + 1)];
+            double xBest = GoldenSection(Score, a, b, xs[best], fs[best]);
+            opt = Point(metric, budget, Math.Exp(xBest));
+            boundary = best == 0 || best == Grid - 1;
+            double fOpt = metric.Maximize ? -opt.Predicted : opt.Predicted;
+            (flatLo, flatHi) = FlatSet(xs, fs, fOpt, metric.Maximize);
+        }
+        else
+        {
+            (opt, flatLo, flatHi, boundary) = PlanTotal(metric, budget);
+        }
+        var baseline = Baseline(metric, budget, stage1, opt);
+        return new PlanResult(opt, baseline, flatLo, flatHi, Flags(opt, range), boundary);
+    }
+
+    /// <summary>The point on the budget's line at model size N (training/inference split fixed by the budget).</summary>
+    public static PlanPoint Point(PlanMetric metric, PlanBudget budget, double n)
+    {
+        double d = budget.CTrain / (6 * n);
+        double k = budget.FixedK ?? budget.CInf / (2 * n);
+        if (budget.IntegerK && budget.FixedK is null) k = Math.Max(1, Math.Floor(k));
+        return new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
+    }
+
+    private static PlanPoint Baseline(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, PlanPoint opt)
+    {
+        if (budget.CTotal is null)
+        {
+            var c = stage1.ComputeOptimal(budget.CTrain);
+            return Point(metric, budget, c.N);
+        }
+        // End-to-end budget: train Chinchilla-optimally with the training compute the T² optimum chose; the rest buys samples.
+        var co = stage1.ComputeOptimal(opt.TrainFlops);
+        double kk = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * co.N);
+        if (budget.IntegerK) kk = Math.Floor(kk);
+        kk = Math.Max(kk, 1);
+        return new PlanPoint(co.N, co.D, kk, co.D / co.N, metric.Evaluate(co.N, co.D, kk));
+    }
+
+    private static (PlanPoint, double, double, bool) PlanTotal(PlanMetric metric, PlanBudget budget)
+    {
+        double total = budget.CTotal!.Value, qL = budget.Queries * budget.TokensPerQuery;
+        // For each N, the training share f gives D = f·T/6N and k = (1 − f)·T/(2N·Q·L); k ≥ 1 caps f.
+        double Score(double logN, double f)
+        {
+            double n = Math.Exp(logN), d = f * total / (6 * n), k = (1 - f) * total / (2 * n * qL);
+            if (budget.IntegerK) k = Math.Floor(k);
+            if (k < 1 || d <= 0) return double.PositiveInfinity;
+            double v = metric.Evaluate(n, d, k);
+            return metric.Maximize ? -v : v;
+        }
+        double lo = Math.Log(budget.NMin), hi = Math.Log(Math.Min(budget.NMax, total / 6));
+        const int gn = 301, gf = 199;
+        double bestF = double.PositiveInfinity, bx = lo, bf = 0.5;
+        var perN = new double[gn]; var xs = new double[gn];
+        for (int i = 0; i < gn; i++)
+        {
+            xs[i] = lo + (hi - lo) * i / (gn - 1);
+            perN[i] = double.PositiveInfinity;
+            for (int j = 1; j <= gf; j++)
+            {
+                double f = j / (gf + 1.0), s = Score(xs[i], f);
+                if (s < perN[i]) perN[i] = s;
+                if (s < bestF) { bestF = s; bx = xs[i]; bf = f; }
+            }
+        }
+        if (double.IsPositiveInfinity(bestF)) throw new ArgumentException("The end-to-end budget cannot pay for one sample per query at any model size.");
+        // Alternate golden sections in log N and f around the grid optimum.
+        double dx = (hi - lo) / (gn - 1), df = 1.0 / (gf + 1);
+        for (int it = 0; it < 6; it++)
+        {
+            double f0 = bf, x0 = bx;
+            bx = GoldenSection(x => Score(x, f0), x0 - dx, x0 + dx, x0, Score(x0, f0));
+            double x1 = bx;
+            bf = GoldenSection(f => Score(x1, f), Math.Max(1e-6, f0 - df), Math.Min(1 - 1e-6, f0 + df), f0, Score(x1, f0));
+        }
+        double n = Math.Exp(bx), d = bf * total / (6 * n), k = (1 - bf) * total / (2 * n * qL);
+        if (budget.IntegerK) k = Math.Floor(k);
+        var opt = new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
+        var (flo, fhi) = FlatSet(xs, perN, metric.Maximize ? -opt.Predicted : opt.Predicted, metric.Maximize);
+        return (opt, flo, fhi, bx <= lo + dx || bx >= hi - dx);
+    }
+
+    // Grid points (in log N) whose score is within 1 % of the optimum's metric value.
+    private static (double, double) FlatSet(double[] xs, double[] fs, double fOpt, bool maximize)
+    {
+        double lo = double.NaN, hi = double.NaN;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double metric = maximize ? -fs[i] : fs[i], best = maximize ? -fOpt : fOpt;
+            bool within = maximize ? metric >= 0.99 * best : metric <= 1.01 * best;
+            if (!within || double.IsNaN(metric)) continue;
+            if (double.IsNaN(lo)) lo = xs[i];
+            hi = xs[i];
+        }
+        return (Math.Exp(lo), Math.Exp(hi));
+    }
+
+    /// <summary>Golden-section search for a minimum in [a, b]; returns the best point seen (never worse than <paramref name="x0"/>).</summary>
+    public static double GoldenSection(Func<double, double> f, double a, double b, double x0, double f0)
+    {
+        const double g = 0.6180339887498949;
+        double c = b - g * (b - a), d = a + g * (b - a), fc = f(c), fd = f(d);
+        double bestX = x0, bestF = f0;
+        for (int i = 0; i < 200 && Math.Abs(b - a) > 1e-12 * (1 + Math.Abs(a)); i++)
+        {
+            if (fc < bestF) { bestF = fc; bestX = c; }
+            if (fd < bestF) { bestF = fd; bestX = d; }
+            if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); }
+            else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
+        }
+        if (fc < bestF) bestX = c;
+        return bestX;
+    }
+
+    private static List<string> Flags(PlanPoint p, FitRange? r)
+    {
+        var flags = new List<string>();
+        if (r is null) return flags;
+        if (p.N < r.NMin || p.N > r.NMax) flags.Add("N");
+        if (p.D < r.DMin || p.D > r.DMax) flags.Add("D");
+        if (p.TokensPerParameter < r.RatioMin || p.TokensPerParameter > r.RatioMax) flags.Add("D/N");
+        if (p.K < r.KMin || p.K > r.KMax) flags.Add("k");
+        return flags;
+    }
+
+    private static void Validate(PlanBudget b)
+    {
+        if (b.CTotal is { } t)
+        {
+            if (!(t > 0)) throw new ArgumentException("--c-total must be > 0.");
+            if (!(b.Queries > 0) || !(b.TokensPerQuery > 0)) throw new ArgumentException("--c-total needs --queries and --tokens-per-query > 0.");
+            return;
+        }
+        if (!(b.CTrain > 0)) throw new ArgumentException("--c-train must be > 0.");
+        if (b.FixedK is { } k) { if (!(k > 0)) throw new ArgumentException("--k must be > 0."); }
+        else if (!(b.CInf > 0)) throw new ArgumentException("--c-inf must be > 0 (or give --k).");
+    }
+}
