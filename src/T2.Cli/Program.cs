@@ -15,8 +15,12 @@ public static class Program
         var root = new RootCommand("t2 — Train-to-Test scaling laws: estimate pass@k, fit the laws, plan (N, D, k).");
         var fit = new Command("fit", "Fit scaling laws.");
         fit.Subcommands.Add(FitLossCommand.Build(ctx));
+        fit.Subcommands.Add(FitT2Command.Build(ctx));
         root.Subcommands.Add(fit);
         root.Subcommands.Add(PassKCommand.Build(ctx));
+        root.Subcommands.Add(PlanCommand.Build(ctx));
+        root.Subcommands.Add(PredictCommand.Build(ctx));
+        root.Subcommands.Add(FrontierCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
 
         var parse = root.Parse(args);

@@ -103,29 +103,49 @@ public sealed class DataTable
         return new DataTable { Path = path, Columns = columns, Rows = rows };
     }
 
-    /// <summary>Keeps rows where every COL=VALUE filter matches (numerically when both sides are numbers, else as text).</summary>
+    /// <summary>
+    /// Keeps rows where every filter matches. A filter is COL=VALUE or COL!=VALUE (numeric equality when both sides are
+    /// numbers, else exact text), or COL&gt;=V, COL&lt;=V, COL&gt;V, COL&lt;V (numeric; a non-numeric cell is an error naming its line).
+    /// </summary>
     public DataTable Where(IEnumerable<string> filters)
     {
-        var parsed = new List<(int Col, string Value)>();
+        var parsed = new List<(int Col, string Op, string Value)>();
         foreach (var f in filters)
         {
-            int eq = f.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--where '{f}': expected COLUMN=VALUE.");
-            var col = f[..eq].Trim();
+            var (col, op, value) = SplitFilter(f);
             if (!Has(col)) throw new InputException(Path, 1, col, $"--where names a column the file does not have (columns: {string.Join(", ", Columns)}).");
-            parsed.Add((IndexOf(col), f[(eq + 1)..].Trim()));
+            if (op is not ("=" or "!=") && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                throw new UsageException($"--where '{f}': {op} needs a number on the right.");
+            parsed.Add((IndexOf(col), op, value));
         }
         if (parsed.Count == 0) return this;
-        var kept = Rows.Where(r => parsed.All(p => Matches(r.Values[p.Col], p.Value))).ToList();
+        var kept = Rows.Where(r => parsed.All(p => Matches(r, p.Col, p.Op, p.Value))).ToList();
         if (kept.Count == 0) throw new InputException(Path, 0, null, $"no row matches --where {string.Join(" --where ", filters)}.");
         return new DataTable { Path = Path, Columns = Columns, Rows = kept };
     }
 
-    private static bool Matches(string cell, string value)
+    private static (string Col, string Op, string Value) SplitFilter(string f)
     {
-        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var a) &&
-            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b)) return a == b;
-        return string.Equals(cell.Trim(), value, StringComparison.Ordinal);
+        foreach (var op in new[] { ">=", "<=", "!=", ">", "<", "=" })
+        {
+            int i = f.IndexOf(op, StringComparison.Ordinal);
+            if (i > 0) return (f[..i].Trim(), op, f[(i + op.Length)..].Trim());
+        }
+        throw new UsageException($"--where '{f}': expected COLUMN=VALUE (or !=, >=, <=, >, <).");
+    }
+
+    private bool Matches(DataRow row, int col, string op, string value)
+    {
+        string cell = row.Values[col];
+        bool numeric = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var a);
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b);
+        if (op is "=" or "!=")
+        {
+            bool eq = numeric && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? a == b : string.Equals(cell.Trim(), value, StringComparison.Ordinal);
+            return op == "=" ? eq : !eq;
+        }
+        if (!numeric) throw new InputException(Path, row.Line, Columns[col], $"'{cell}' is not a number, so --where {op} cannot compare it.");
+        return op switch { ">=" => a >= b, "<=" => a <= b, ">" => a > b, _ => a < b };
     }
 
     /// <summary>A finite number from a cell, or an error naming file, line and column.</summary>

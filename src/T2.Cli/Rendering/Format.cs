@@ -7,6 +7,21 @@ public static class Format
     /// <summary>Full round-trip precision (for parameters: rounding them biased Hoffmann et al.'s predictions).</summary>
     public static string Full(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>Compact form with <paramref name="digits"/> significant digits ("3.98e7", "1050", "0.313").</summary>
+    public static string Sig(double v, int digits = 3)
+    {
+        if (!double.IsFinite(v)) return v.ToString(CultureInfo.InvariantCulture);
+        double a = Math.Abs(v);
+        if (a != 0 && (a >= 1e4 || a < 1e-3))
+        {
+            int e = (int)Math.Floor(Math.Log10(a));
+            double m = v / Math.Pow(10, e);
+            if (Math.Abs(Math.Round(m, digits - 1)) >= 10) { m /= 10; e++; }
+            return m.ToString("0." + new string('#', digits - 1), CultureInfo.InvariantCulture) + "e" + e.ToString(CultureInfo.InvariantCulture);
+        }
+        return double.Parse(v.ToString("G" + digits, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture).ToString("0.######", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Short human form: 4 significant digits, scientific when large or small.</summary>
     public static string Short(double v)
     {

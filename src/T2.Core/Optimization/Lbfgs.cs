@@ -113,6 +113,10 @@ public sealed class Lbfgs
             if (!accepted)
             {
                 if (stored > 0) { stored = 0; head = 0; iter++; continue; } // retry once as steepest descent
+                // No decrease along steepest descent either. With a gradient this small relative to f the decreases left
+                // are below f's rounding noise: that is the end of representable progress, not a failure.
+                if (pgNorm <= 1e-6 * Math.Max(1, Math.Abs(fx)))
+                    return Result(fx, pgNorm, true, StopReason.StepTooSmall, iter, evals, lower, upper);
                 return Result(fx, pgNorm, false, StopReason.LineSearchFailed, iter, evals, lower, upper);
             }
 

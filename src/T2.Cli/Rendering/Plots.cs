@@ -1,0 +1,138 @@
+using ScottPlot;
+using T2.Core.Fitting;
+using T2.Core.Planning;
+
+namespace T2.Cli.Rendering;
+
+/// <summary>
+/// PNG + SVG plots (ScottPlot, headless). Data spanning decades go on log axes: ScottPlot plots log10 of the values and
+/// a log tick generator labels them with the original numbers.
+/// </summary>
+public static class Plots
+{
+    public const int Width = 900, Height = 600;
+
+    public static void Save(Plot plot, string dir, string name)
+    {
+        Directory.CreateDirectory(dir);
+        plot.SavePng(Path.Combine(dir, name + ".png"), Width, Height);
+        plot.SaveSvg(Path.Combine(dir, name + ".svg"), Width, Height);
+    }
+
+    /// <summary>Log-scale an axis whose data were passed as log10 values: major ticks at decades, minor ticks between.</summary>
+    public static void LogAxis(IAxis axis)
+    {
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = v => $"1e{v:0}",
+        };
+    }
+
+    private static double[] Log10(IEnumerable<double> v) => v.Select(x => x > 0 ? Math.Log10(x) : double.NaN).ToArray();
+
+    /// <summary>Frontier plots: optimal tokens per parameter (with the 20:1 line), N* and D* against training compute.</summary>
+    public static void Frontier(string dir, double[] cTrain, IReadOnlyList<(string Label, PlanPoint[] Points)> series, double cInf)
+    {
+        var x = Log10(cTrain);
+        foreach (var (name, title, yLabel, sel) in new (string, string, string, Func<PlanPoint, double>)[]
+        {
+            ("frontier_tokens_per_param", $"Optimal tokens per parameter (C_inf = {cInf:G3} FLOPs per token)", "D*/N* (tokens per parameter)", p => p.TokensPerParameter),
+            ("frontier_n", $"Optimal model size (C_inf = {cInf:G3})", "N* (parameters)", p => p.N),
+            ("frontier_d", $"Optimal training tokens (C_inf = {cInf:G3})", "D* (tokens)", p => p.D),
+            ("frontier_k", $"Samples per query k* = C_inf/2N* (C_inf = {cInf:G3})", "k* (samples)", p => p.K),
+        })
+        {
+            var plt = new Plot();
+            foreach (var (label, pts) in series)
+            {
+                var s = plt.Add.Scatter(x, Log10(pts.Select(sel)));
+                s.LegendText = label; s.MarkerSize = 4; s.LineWidth = 2;
+            }
+            if (name == "frontier_tokens_per_param")
+            {
+                var h = plt.Add.HorizontalLine(Math.Log10(20));
+                h.LegendText = "Chinchilla rule of thumb, 20 tokens/parameter"; h.LinePattern = LinePattern.Dashed;
+            }
+            plt.Title(title);
+            plt.XLabel("Training compute C_train (FLOPs, log scale)");
+            plt.YLabel(yLabel + ", log scale");
+            LogAxis(plt.Axes.Bottom); LogAxis(plt.Axes.Left);
+            plt.ShowLegend(Alignment.UpperLeft);
+            Save(plt, dir, name);
+        }
+    }
+
+    /// <summary>Per task: fitted against observed (NLL_k for Approach 1, Acc_k for Approach 2) and isoFLOP curves.</summary>
+    public static void FitPlots(string dir, IReadOnlyList<T2TaskFitResult> results)
+    {
+        foreach (var r in results)
+        {
+            string safe = string.Concat(r.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
+            if (r.Approach1 is { } a1)
+            {
+                var plt = new Plot();
+                var obs = new List<double>(); var fit = new List<double>();
+                foreach (var c in r.Checkpoints)
+                    for (int q = 0; q < r.KGrid.Length; q++)
+                        if (double.IsFinite(c.NllK[q])) { obs.Add(c.NllK[q]); fit.Add(a1.Law.Predict(c.N, c.D, r.KGrid[q])); }
+                var s = plt.Add.ScatterPoints(obs.ToArray(), fit.ToArray()); s.LegendText = "checkpoint × k"; s.MarkerSize = 5;
+                double lo = Math.Min(obs.Min(), fit.Min()), hi = Math.Max(obs.Max(), fit.Max());
+                var diag = plt.Add.Line(lo, lo, hi, hi); diag.LegendText = "y = x"; diag.LinePattern = LinePattern.Dashed;
+                plt.Title($"{r.Task}: Approach 1, fitted vs observed −log pass@k");
+                plt.XLabel("observed NLL_k (nats)"); plt.YLabel("fitted L̂(N, D, k) (nats)");
+                plt.ShowLegend(Alignment.UpperLeft);
+                Save(plt, dir, $"{safe}_approach1_fit");
+            }
+            if (r.Approach2 is { } a2)
+            {
+                var plt = new Plot();
+                var obs = new List<double>(); var fit = new List<double>();
+                foreach (var c in r.Checkpoints)
+                    for (int q = 0; q < r.KGrid.Length; q++) { obs.Add(c.AccK[q]); fit.Add(a2.Law.Predict(c.N, c.D, r.KGrid[q])); }
+                var s = plt.Add.ScatterPoints(obs.ToArray(), fit.ToArray()); s.LegendText = "checkpoint × k"; s.MarkerSize = 5;
+                var diag = plt.Add.Line(0, 0, 1, 1); diag.LegendText = "y = x"; diag.LinePattern = LinePattern.Dashed;
+                plt.Title($"{r.Task}: Approach 2, fitted vs observed pass@k");
+                plt.XLabel("observed Acc_k (fraction of questions)"); plt.YLabel("fitted E[pass@k]");
+                plt.ShowLegend(Alignment.UpperLeft);
+                Save(plt, dir, $"{safe}_approach2_fit");
+            }
+            IsoFlop(dir, safe, r);
+        }
+    }
+
+    // Metric against N at each of the data's training budgets (binned to 0.5 decade), at k = 1 and inference-corrected.
+    private static void IsoFlop(string dir, string safe, T2TaskFitResult r)
+    {
+        // The data's training budgets rounded to whole decades; at most six, evenly spread, so the plot stays readable.
+        var decades = r.Checkpoints.Select(c => Math.Round(Math.Log10(6 * c.N * c.D))).Distinct().Order().ToArray();
+        int show = Math.Min(6, decades.Length);
+        var budgets = Enumerable.Range(0, show).Select(i => Math.Pow(10, decades[show == 1 ? 0 : (int)Math.Round((decades.Length - 1.0) * i / (show - 1))])).Distinct().ToArray();
+        double cInf = 2 * r.Range.NMax * r.Range.KMax; // the largest model at the largest k the data support
+        foreach (var (approach, label, metric, yLabel) in new (string, string, Func<double, double, double, double>?, string)[]
+        {
+            ("approach1", "Approach 1", r.Approach1 is null ? null : r.Approach1.Law.Predict, "predicted −log pass@k (nats)"),
+            ("approach2", "Approach 2", r.Approach2 is null ? null : r.Approach2.Law.Predict, "predicted pass@k"),
+        })
+        {
+            if (metric is null) continue;
+            var plt = new Plot();
+            foreach (var c in budgets)
+            {
+                var ns = Enumerable.Range(0, 120).Select(i => Math.Exp(Math.Log(r.Range.NMin / 10) + (Math.Log(r.Range.NMax * 10) - Math.Log(r.Range.NMin / 10)) * i / 119)).ToArray();
+                var k1 = ns.Select(n => metric(n, c / (6 * n), 1)).ToArray();
+                var kc = ns.Select(n => metric(n, c / (6 * n), Math.Max(1, cInf / (2 * n)))).ToArray();
+                var s1 = plt.Add.Scatter(Log10(ns), k1); s1.LegendText = $"C = {c:G2}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
+                var s2 = plt.Add.Scatter(Log10(ns), kc); s2.LegendText = $"C = {c:G2}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
+                int best = approach == "approach1" ? Array.IndexOf(kc, kc.Min()) : Array.IndexOf(kc, kc.Max());
+                var m = plt.Add.Marker(Math.Log10(ns[best]), kc[best]); m.Color = s1.Color; m.Size = 10;
+            }
+            plt.Title($"{r.Task}: {label} isoFLOP, C_inf = {cInf:G2}/token (dot = optimum)");
+            plt.XLabel("N (parameters, log scale)"); plt.YLabel(yLabel);
+            LogAxis(plt.Axes.Bottom);
+            plt.ShowLegend(Edge.Right);
+            Save(plt, dir, $"{safe}_{approach}_isoflop");
+        }
+    }
+}
