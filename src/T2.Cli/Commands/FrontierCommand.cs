@@ -47,10 +47,10 @@ public static class FrontierCommand
                     {
                         if (!byApproach.TryGetValue(pa.Approach, out var arr)) byApproach[pa.Approach] = arr = new PlanPoint[m];
                         arr[i] = pa.Plan.Optimum;
-                        chin[i] = pa.Plan.Chinchilla;
+                        chin[i] = pa.Plan.Chinchilla; // same (N, D, k) for both approaches: one stage-1 law per task
                         Row(csv, t.Task, "approach" + pa.Approach, cs[i], ci, pa.Plan.Optimum, pa.MetricName, string.Join("|", pa.Plan.Extrapolated));
+                        Row(csv, t.Task, "chinchilla_scored_by_approach" + pa.Approach, cs[i], ci, pa.Plan.Chinchilla, pa.MetricName, "");
                     }
-                    Row(csv, t.Task, "chinchilla", cs[i], ci, chin[i], byApproach.ContainsKey("2") ? "acc_k" : "nll_k", "");
                 }
                 foreach (var (ap, arr) in byApproach) series.Add(($"T² approach {ap}", arr));
                 series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", chin));

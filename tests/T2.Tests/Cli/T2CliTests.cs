@@ -1,0 +1,153 @@
+using System.Text.Json;
+
+namespace T2.Tests.Cli;
+
+/// <summary>`t2 fit t2`, `plan`, `predict`, `frontier` end to end on the real Pythia GSM8K ladder and on bad input.</summary>
+public class T2CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("t2-t2-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+    private string P(string name) => Path.Combine(_dir, name);
+    private string Write(string name, string text) { File.WriteAllText(P(name), text); return P(name); }
+
+    private static readonly string Gsm = SharedData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
+    private static readonly string[] GsmCols = ["--n-col", "N_params_non_embedding", "--d-col", "D_tokens_seen", "--checkpoint-col", "model_nickname"];
+
+    private static readonly Lazy<(string Path, CliRun Run)> GsmFit = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"t2-gsm-{Environment.ProcessId}.json");
+        var run = CliRun.Of([.. new[] { "fit", "t2", "--data", Gsm }, .. GsmCols, "--out", path, "--holdout-largest", "2"]);
+        return (path, run);
+    });
+
+    [Fact]
+    public void FitT2_OnPythiaGsm8k_BothApproachesFit_BetterThanAConstant_AndReportHoldout()
+    {
+        var (path, run) = GsmFit.Value;
+        Assert.Equal(0, run.Code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(64, root.GetProperty("data").GetProperty("sha256").GetString()!.Length);
+        var task = root.GetProperty("tasks")[0];
+        Assert.Equal(81, task.GetProperty("checkpoints").GetArrayLength());
+        // Whatever the real figures are, each law must explain more than a constant does (RMSE below the targets' spread).
+        var cps = task.GetProperty("checkpoints").EnumerateArray().ToList();
+        double Std(IEnumerable<double> v) { var a = v.Where(double.IsFinite).ToArray(); double m = a.Average(); return Math.Sqrt(a.Sum(x => (x - m) * (x - m)) / a.Length); }
+        double nllStd = Std(cps.SelectMany(c => c.GetProperty("nll_k").EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Number).Select(x => x.GetDouble())));
+        double accStd = Std(cps.SelectMany(c => c.GetProperty("acc_k").EnumerateArray().Select(x => x.GetDouble())));
+        Assert.True(task.GetProperty("approach1").GetProperty("diagnostics").GetProperty("rmse").GetDouble() < nllStd);
+        Assert.True(task.GetProperty("approach2").GetProperty("diagnostics").GetProperty("rmse").GetDouble() < accStd);
+        Assert.True(task.GetProperty("approach1").GetProperty("diagnostics").GetProperty("starts_converged").GetInt32() > 0);
+        // Two checkpoints solved no question: their 16 −log 0 observations are dropped and counted.
+        Assert.Equal(16, task.GetProperty("approach1").GetProperty("dropped_observations").GetInt32());
+        var h = task.GetProperty("holdout");
+        Assert.Equal(18, h.GetProperty("held_out_checkpoints").GetInt32());
+        Assert.True(double.IsFinite(h.GetProperty("approach1_mean_relative_error").GetDouble()));
+    }
+
+    [Fact]
+    public void Plan_Json_HasTheDocumentedFields_AndBindsBothBudgets()
+    {
+        var (path, _) = GsmFit.Value;
+        var r = CliRun.Of("plan", "--fit", path, "--c-train", "1e21", "--c-inf", "1.4e11", "--json");
+        Assert.Equal(0, r.Code);
+        using var doc = JsonDocument.Parse(r.Out);
+        var plans = doc.RootElement.GetProperty("plans").EnumerateArray().ToList();
+        Assert.Equal(2, plans.Count);
+        foreach (var p in plans)
+        {
+            foreach (var f in new[] { "task", "approach", "N", "D", "k", "tokens_per_param", "predicted", "chinchilla" }) Assert.True(p.TryGetProperty(f, out _), f);
+            double n = p.GetProperty("N").GetDouble(), d = p.GetProperty("D").GetDouble(), k = p.GetProperty("k").GetDouble();
+            Assert.Equal(1e21, 6 * n * d, 1e21 * 1e-9);
+            Assert.Equal(1.4e11, 2 * n * k, 1.4e11 * 1e-9);
+            foreach (var f in new[] { "N", "D", "k", "tokens_per_param", "predicted" }) Assert.True(p.GetProperty("chinchilla").TryGetProperty(f, out _), f);
+        }
+        var table = CliRun.Of("plan", "--fit", path, "--c-train", "1e19,1e25", "--c-inf", "1.4e11");
+        Assert.Equal(0, table.Code);
+        Assert.Contains("outside the fitted range", table.Console);
+    }
+
+    [Fact]
+    public void Predict_Json_ReturnsRowsWithBothApproaches()
+    {
+        var (path, _) = GsmFit.Value;
+        var r = CliRun.Of("predict", "--fit", path, "--n", "1e9,2e9", "--d", "1e11", "--k", "50", "--json");
+        Assert.Equal(0, r.Code);
+        using var doc = JsonDocument.Parse(r.Out);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(2e9, rows[1].GetProperty("n").GetDouble());
+        double acc = rows[0].GetProperty("acc_k").GetDouble();
+        Assert.InRange(acc, 0, 1);
+        Assert.True(rows[0].GetProperty("nll_k").GetDouble() > 0);
+        Assert.Equal(2, CliRun.Of("predict", "--fit", path, "--n", "1e9,2e9", "--d", "1e11,2e11,3e11", "--k", "1").Code);
+    }
+
+    [Fact]
+    public void Frontier_WritesCsvAndPlots()
+    {
+        var (path, _) = GsmFit.Value;
+        var r = CliRun.Of("frontier", "--fit", path, "--c-inf", "1.4e11", "--from", "1e19", "--to", "1e25", "--points", "20", "--out", P("front"));
+        Assert.Equal(0, r.Code);
+        var csv = File.ReadAllLines(P("front/frontier.csv"));
+        Assert.Equal(1 + 20 * 4, csv.Length); // header + 20 budgets × (2 approaches + 2 scored baselines)
+        foreach (var f in new[] { "frontier_tokens_per_param", "frontier_n", "frontier_d", "frontier_k" })
+        {
+            var png = File.ReadAllBytes(P($"front/GSM8K/{f}.png"));
+            Assert.True(png.Length > 10_000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+            Assert.Contains("<svg", File.ReadAllText(P($"front/GSM8K/{f}.svg")));
+        }
+    }
+
+    private const string Header = "checkpoint,params,tokens,task,question,num_samples,num_correct\n";
+    private static string Rows(int checkpoints, int samples = 16) => string.Concat(Enumerable.Range(0, checkpoints).SelectMany(c =>
+        Enumerable.Range(0, 5).Select(q => $"m{c},{1e7 * (c + 1)},{1e9 * (c + 2)},t,{q},{samples},{(q + c) % samples}\n")));
+
+    [Fact]
+    public void FitT2_TooFewCheckpoints_IsAnInputError()
+    {
+        var r = CliRun.Of("fit", "t2", "--data", Write("few.csv", Header + Rows(3)), "--out", P("f.json"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("at least 7", r.Err);
+        Assert.False(File.Exists(P("f.json")));
+    }
+
+    [Fact]
+    public void FitT2_KBeyondSamples_IsAnInputError()
+    {
+        var r = CliRun.Of("fit", "t2", "--data", Write("k.csv", Header + Rows(9)), "--out", P("f.json"), "--k-grid", "1,32");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("k = 32 exceeds", r.Err);
+    }
+
+    [Fact]
+    public void FitT2_EvidenceWithoutD_IsAnInputError()
+    {
+        var r = CliRun.Of("fit", "t2", "--data", Write("nod.csv", "checkpoint,params,task,question,nll\nm,1e7,t,1,2.0\n"), "--out", P("f.json"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("nod.csv", r.Err);
+        Assert.Contains("no D column", r.Err);
+        var r2 = CliRun.Of("fit", "t2", "--data", Write("non.csv", "checkpoint,tokens,task,question,nll\nm,1e9,t,1,2.0\n"), "--out", P("f.json"));
+        Assert.Equal(2, r2.Code);
+        Assert.Contains("N (parameters)", r2.Err);
+    }
+
+    [Fact]
+    public void FitT2_InconsistentCheckpointN_NamesTheLine()
+    {
+        var r = CliRun.Of("fit", "t2", "--data", Write("bad.csv", Header + "m,1e7,1e9,t,1,10,1\nm,2e7,1e9,t,2,10,1\n"), "--out", P("f.json"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("bad.csv:3", r.Err);
+    }
+
+    [Fact]
+    public void PlanAndPredict_RejectAFitFileOfAnotherSchema()
+    {
+        var f = Write("old.json", "{\"schema\": 99, \"tasks\": []}");
+        var r = CliRun.Of("plan", "--fit", f, "--c-train", "1e21", "--c-inf", "1e11");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("schema 99", r.Err);
+        Assert.Equal(2, CliRun.Of("predict", "--fit", Write("junk.json", "not json"), "--n", "1", "--d", "1", "--k", "1").Code);
+    }
+}

@@ -1,0 +1,83 @@
+using T2.Core.Laws;
+using T2.Core.Planning;
+
+namespace T2.Tests.Core;
+
+public class PlannerTests
+{
+    private static readonly Approach1Law A1 = new(0.3, 300, 900, 0.35, 0.32, 1.2, 0.4);
+    private static readonly Approach2Law A2 = new(new ChinchillaLaw(1.2, 300, 900, 0.35, 0.30), 2.2, 3.0, 0.8, 1.0, 0.3);
+
+    private static double BruteForce(Func<double, double> score, double lo, double hi)
+    {
+        double best = double.PositiveInfinity, arg = double.NaN;
+        for (int i = 0; i <= 200_000; i++)
+        {
+            double n = Math.Exp(Math.Log(lo) + (Math.Log(hi) - Math.Log(lo)) * i / 200_000), s = score(n);
+            if (s < best) { best = s; arg = n; }
+        }
+        return arg;
+    }
+
+    [Theory]
+    [InlineData(1e19, 2e9)]
+    [InlineData(1e21, 1.4e11)]
+    [InlineData(1e24, 1.4e11)]
+    public void Optimum_MatchesBruteForceGrid_ToOnePercent(double cTrain, double cInf)
+    {
+        var budget = new PlanBudget { CTrain = cTrain, CInf = cInf };
+        double hi = Math.Min(cTrain / 6, cInf / 2);
+        var p1 = Planner.Plan(new PlanMetric("nll", A1.Predict, false), budget, new ChinchillaLaw(1.5, 300, 900, 0.35, 0.32));
+        double b1 = BruteForce(n => A1.Predict(n, cTrain / (6 * n), cInf / (2 * n)), 1e3, hi);
+        Assert.InRange(p1.Optimum.N / b1, 0.99, 1.01);
+        var p2 = Planner.Plan(new PlanMetric("acc", A2.Predict, true), budget, A2.Loss);
+        double b2 = BruteForce(n => -A2.Predict(n, cTrain / (6 * n), cInf / (2 * n)), 1e3, hi);
+        Assert.InRange(p2.Optimum.N / b2, 0.99, 1.01);
+        // Constraints bind exactly.
+        Assert.Equal(cTrain, 6 * p2.Optimum.N * p2.Optimum.D, cTrain * 1e-9);
+        Assert.Equal(cInf, 2 * p2.Optimum.N * p2.Optimum.K, cInf * 1e-9);
+        // The T² optimum is never worse than the Chinchilla baseline under the same budget.
+        Assert.True(p1.Optimum.Predicted <= p1.Chinchilla.Predicted + 1e-12);
+        Assert.True(p2.Optimum.Predicted >= p2.Chinchilla.Predicted - 1e-12);
+        Assert.InRange(p2.Optimum.N, p2.FlatNMin, p2.FlatNMax);
+    }
+
+    [Fact]
+    public void IntegerK_FixedK_AndEndToEndBudget_MatchBruteForce()
+    {
+        var m = new PlanMetric("acc", A2.Predict, true);
+        var pi = Planner.Plan(m, new PlanBudget { CTrain = 1e21, CInf = 1.4e11, IntegerK = true }, A2.Loss);
+        Assert.Equal(Math.Floor(pi.Optimum.K), pi.Optimum.K);
+        double bi = BruteForce(n => -A2.Predict(n, 1e21 / (6 * n), Math.Max(1, Math.Floor(1.4e11 / (2 * n)))), 1e3, 7e10);
+        Assert.True(pi.Optimum.Predicted >= A2.Predict(bi, 1e21 / (6 * bi), Math.Max(1, Math.Floor(1.4e11 / (2 * bi)))) - 1e-6);
+
+        var pf = Planner.Plan(m, new PlanBudget { CTrain = 1e21, FixedK = 1 }, A2.Loss);
+        Assert.Equal(1, pf.Optimum.K);
+        double bf = BruteForce(n => -A2.Predict(n, 1e21 / (6 * n), 1), 1e3, 1e20);
+        Assert.InRange(pf.Optimum.N / bf, 0.99, 1.01);
+
+        // End to end: C_total = 6ND + Q·L·2N·k. Brute force over N and the training share.
+        double total = 1e22, q = 1e9, l = 300;
+        var pt = Planner.Plan(m, new PlanBudget { CTotal = total, Queries = q, TokensPerQuery = l }, A2.Loss);
+        Assert.Equal(total, 6 * pt.Optimum.N * pt.Optimum.D + q * l * 2 * pt.Optimum.N * pt.Optimum.K, total * 1e-9);
+        double best = 0;
+        for (int i = 0; i <= 600; i++)
+            for (int j = 1; j < 400; j++)
+            {
+                double n = Math.Exp(Math.Log(1e5) + (Math.Log(1e11) - Math.Log(1e5)) * i / 600), f = j / 400.0;
+                double k = (1 - f) * total / (2 * n * q * l);
+                if (k < 1) continue;
+                best = Math.Max(best, A2.Predict(n, f * total / (6 * n), k));
+            }
+        Assert.True(pt.Optimum.Predicted >= best - 1e-4, $"planner {pt.Optimum.Predicted} vs brute force {best}");
+    }
+
+    [Fact]
+    public void ExtrapolationFlags_NameTheQuantitiesOutsideTheFittedRange()
+    {
+        var range = new FitRange(1e7, 1e9, 1e9, 1e11, 5, 300, 1, 64);
+        var p = Planner.Plan(new PlanMetric("acc", A2.Predict, true), new PlanBudget { CTrain = 1e24, CInf = 1.4e11 }, A2.Loss, range);
+        Assert.Contains("D", p.Extrapolated);
+        Assert.Contains("k", p.Extrapolated);
+    }
+}
