@@ -66,6 +66,52 @@ public static class BenchCommand
             return 0;
         });
         bench.Subcommands.Add(fit);
+        bench.Subcommands.Add(BuildT2(ctx));
         return bench;
+    }
+
+    private static Command BuildT2(CliContext ctx)
+    {
+        var data = new Option<string>("--data") { Description = "Evidence (as for 't2 fit t2').", Required = true };
+        var cols = new Option<string[]>("--col") { Description = "Column overrides as ROLE=NAME (checkpoint, n, d, task, question), e.g. --col n=N_params_non_embedding." };
+        var where = new Option<string[]>("--where") { Description = "Row filters (as for 't2 fit t2')." };
+        var json = new Option<bool>("--json") { Description = "JSON output." };
+        var cmd = new Command("t2", "Time Approach 1 with 500 starts on an evidence file and a 100-point frontier from the fit.") { data, cols, where, json };
+        cmd.SetAction(p =>
+        {
+            var table = DataTable.Read(p.GetValue(data)!).Where(p.GetValue(where) ?? []);
+            var map = (p.GetValue(cols) ?? []).Select(c => c.Split('=', 2)).ToDictionary(a => a[0], a => a.Length > 1 ? a[1] : throw new UsageException($"--col {a[0]}: expected ROLE=NAME."));
+            var c = new EvidenceData.Columns(map.GetValueOrDefault("checkpoint"), map.GetValueOrDefault("n"), map.GetValueOrDefault("d"), null,
+                map.GetValueOrDefault("task"), map.GetValueOrDefault("question"), null, null, null);
+            var (task, cps) = EvidenceData.Read(table, c, null).First();
+            var o = new T2.Core.Fitting.T2FitOptions { Approach2 = false };
+            var sw = Stopwatch.StartNew();
+            var fit1 = T2.Core.Fitting.T2TaskFit.Fit(task, cps, o);
+            double a1Ms = sw.Elapsed.TotalMilliseconds;
+            var fit2 = T2.Core.Fitting.T2TaskFit.Fit(task, cps, o with { Approach1 = false, Approach2 = true });
+            var law = fit2.Approach2!.Law;
+            var metric = new T2.Core.Planning.PlanMetric("acc", law.Predict, true);
+            sw.Restart();
+            for (int i = 0; i < 100; i++)
+                T2.Core.Planning.Planner.Plan(metric, new T2.Core.Planning.PlanBudget { CTrain = Math.Pow(10, 17 + 8.0 * i / 99), CInf = 1.4e11 }, law.Loss);
+            double frontierMs = sw.Elapsed.TotalMilliseconds;
+            if (p.GetValue(json))
+                ctx.Out.WriteLine(Json.Write(w =>
+                {
+                    w.WriteStartObject(); w.WriteString("task", task); w.WriteNumber("checkpoints", cps.Count);
+                    w.WriteNumber("approach1_starts", fit1.Approach1!.StartsTried); w.Number("approach1_ms", a1Ms); w.Number("frontier_100_ms", frontierMs);
+                    w.WriteEndObject();
+                }));
+            else
+            {
+                var t = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+                t.AddRow("task / checkpoints", $"{task} / {cps.Count}");
+                t.AddRow($"Approach 1, {fit1.Approach1!.StartsTried} starts (curves + Beta checks included)", $"{a1Ms:F0} ms");
+                t.AddRow("100-point frontier (Approach 2 planner)", $"{frontierMs:F0} ms");
+                ctx.Console.Write(t);
+            }
+            return 0;
+        });
+        return cmd;
     }
 }

@@ -109,7 +109,7 @@ public static class PlanCommand
                 Format.Sig(c.N), Format.Sig(c.TokensPerParameter), Format.Sig(c.K), Format.Sig(c.Predicted));
             var n = new List<string> { $"N within 1 % of the optimum: {Format.Sig(pa.Plan.FlatNMin)}–{Format.Sig(pa.Plan.FlatNMax)}" };
             if (pa.Intervals is { } iv)
-                n.Add($"bootstrap ({pa.Replicates} replicates): N* [{Format.Sig(iv["N"].Lower)}, {Format.Sig(iv["N"].Upper)}], D*/N* [{Format.Sig(iv["tokens_per_param"].Lower)}, {Format.Sig(iv["tokens_per_param"].Upper)}], k* [{Format.Sig(iv["k"].Lower)}, {Format.Sig(iv["k"].Upper)}]");
+                n.Add(Markup.Escape($"bootstrap ({pa.Replicates} replicates): N* [{Format.Sig(iv["N"].Lower)}, {Format.Sig(iv["N"].Upper)}], D*/N* [{Format.Sig(iv["tokens_per_param"].Lower)}, {Format.Sig(iv["tokens_per_param"].Upper)}], k* [{Format.Sig(iv["k"].Lower)}, {Format.Sig(iv["k"].Upper)}], metric [{Format.Sig(iv["predicted"].Lower)}, {Format.Sig(iv["predicted"].Upper)}]"));
             if (pa.Plan.Extrapolated.Count > 0) n.Add($"[yellow]outside the fitted range in {string.Join(", ", pa.Plan.Extrapolated)}[/]");
             if (pa.Plan.AtSearchBoundary) n.Add("[red]optimum at the edge of the search range[/]");
             if (c.K < 1) n.Add($"[yellow]the Chinchilla model cannot afford one sample per query (k_c = {Format.Sig(c.K)})[/]");

@@ -8,6 +8,8 @@ public sealed record Approach1FitOptions
 {
     /// <summary>Random starts added to the 128-point grid (seeded); the paper uses 500 restarts in all.</summary>
     public int RandomStarts { get; init; } = 372;
+    /// <summary>Include the 128-point grid (off for bootstrap resamples, which start from the full-data optimum instead).</summary>
+    public bool UseGrid { get; init; } = true;
     public int Seed { get; init; } = 0;
     public LbfgsOptions Solver { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-8, RelativeTolerance = 1e-12 };
     public LbfgsOptions Polish { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
@@ -68,7 +70,7 @@ public static class Approach1Fit
             if (!(n[i] > 0) || !(d[i] > 0) || !(k[i] > 0) || !double.IsFinite(y[i]) || y[i] < 0)
                 throw new ArgumentException($"observation {i}: N, D, k must be > 0 and NLL_k finite and ≥ 0 (N={n[i]}, D={d[i]}, k={k[i]}, y={y[i]}).");
         if (n.Length < 7) throw new ArgumentException($"{n.Length} observations for 7 parameters.");
-        var starts = Starts(o.RandomStarts, o.Seed);
+        var starts = Starts(o.RandomStarts, o.Seed, o.UseGrid);
         if (extraStart is not null) starts = [extraStart, .. starts];
         var results = MultiStart.RunAndPolish(() => new Approach1Objective(n, d, k, y), starts, o.Solver, o.Polish, o.PolishWindow, o.Parallel, Lower, Upper);
         var (best, conv, failed, near) = MultiStart.Summary(results);
@@ -82,9 +84,10 @@ public static class Approach1Fit
     public static Approach1Law ToLaw(ReadOnlySpan<double> x) => new(Math.Exp(x[2]), Math.Exp(x[0]), Math.Exp(x[1]), x[3], x[4], Math.Exp(x[5]), x[6]);
 
     /// <summary>A 2⁷ = 128-point grid plus seeded uniform random starts inside the box's plausible region.</summary>
-    public static double[][] Starts(int random, int seed)
+    public static double[][] Starts(int random, int seed, bool grid = true)
     {
         var list = new List<double[]>();
+        if (grid)
         foreach (var la in new[] { 2.0, 8.0 }) foreach (var lb in new[] { 2.0, 8.0 }) foreach (var le in new[] { -2.0, 0.5 })
         foreach (var al in new[] { 0.2, 0.6 }) foreach (var be in new[] { 0.2, 0.6 }) foreach (var lg in new[] { -1.0, 1.5 }) foreach (var ga in new[] { 0.1, 0.5 })
             list.Add([la, lb, le, al, be, lg, ga]);

@@ -62,9 +62,9 @@ public static class T2TaskFit
             var rng = new Random(o.Seed);
             var draws = Enumerable.Range(0, o.Bootstrap).Select(_ => Enumerable.Range(0, cps.Count).Select(_ => rng.Next(cps.Count)).ToArray()).ToArray();
             var r1 = new Approach1Law?[o.Bootstrap]; var r2 = new Approach2Law?[o.Bootstrap];
-            // Resamples use fewer starts: the full-data optimum plus a few seeded random starts (Approach 1), a 10-value E profile
+            // Resamples use fewer starts: the full-data optimum plus 24 seeded random starts (Approach 1), a 10-value E profile
             // with 8 restarts and the full-data θ plus a small grid (Approach 2).
-            var a1o = o.A1 with { RandomStarts = 24, Parallel = false, Seed = o.Seed };
+            var a1o = o.A1 with { RandomStarts = 24, UseGrid = false, Parallel = false, Seed = o.Seed };
             var a2o = o.A2 with { ProfilePoints = 10, RestartsPerE = 8, Parallel = false, SigmoidSeeds = 2, Theta3Grid = [-2, 0, 2], Theta4Grid = [-0.3, 0, 0.3] };
             int done = 0;
             Parallel.For(0, o.Bootstrap, b =>
