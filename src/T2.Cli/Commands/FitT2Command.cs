@@ -35,12 +35,13 @@ public static class FitT2Command
         stage1.AcceptOnlyFromAmong("profile", "huber");
         var starts = new Option<int>("--starts") { Description = "Approach 1 starts in all (128-point grid + seeded random; at least 500 recommended).", DefaultValueFactory = _ => 500 };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples over checkpoints (0 = none).", DefaultValueFactory = _ => 0 };
+        var maxIter = new Option<int?>("--max-iterations") { Description = "Cap on L-BFGS iterations per start and stage (solver setting; default 5,000 / 3,000)." };
         var seed = new Option<int>("--seed") { Description = "Seed for random starts and the bootstrap.", DefaultValueFactory = _ => 0 };
         var level = new Option<double>("--level") { Description = "Bootstrap interval level.", DefaultValueFactory = _ => 0.95 };
         var holdout = new Option<int>("--holdout-largest") { Description = "Also refit without the K largest model sizes and report the relative error predicting them.", DefaultValueFactory = _ => 0 };
         var plots = new Option<string?>("--plots") { Description = "Directory for isoFLOP and fitted-vs-observed plots (PNG + SVG)." };
         var cmd = new Command("t2", "Fit T² Approach 1 (loss: E + A/N^α + B/D^β + G/k^γ) and Approach 2 (accuracy: Beta regression on the stage-1 loss) per task.")
-        { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, where, kGrid, target, stage1, starts, bootstrap, seed, level, holdout, plots };
+        { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, where, kGrid, target, stage1, starts, bootstrap, maxIter, seed, level, holdout, plots };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(data)!;
@@ -57,14 +58,27 @@ public static class FitT2Command
             if (!(lv > 0 && lv < 1)) throw new UsageException("--level must lie in (0, 1).");
             var ks = p.GetValue(kGrid) is { } kg ? ParseLists.Doubles(kg, "--k-grid") : null;
             if (ks is not null && ks.Any(k => !(k >= 1))) throw new UsageException("--k-grid: every k must be ≥ 1.");
+            int? mi = p.GetValue(maxIter);
+            if (mi is < 1) throw new UsageException("--max-iterations must be ≥ 1.");
+            var a1Default = new Approach1FitOptions(); var a2Default = new Approach2FitOptions();
             var options = new T2FitOptions
             {
                 Approach1 = ap is "1" or "both",
                 Approach2 = ap is "2" or "both",
                 KGrid = ks,
                 Target = p.GetValue(target) == "jeffreys" ? CountTarget.JeffreysPerQuestion : CountTarget.Aggregate,
-                A1 = new Approach1FitOptions { RandomStarts = nStarts - 128, Seed = p.GetValue(seed) },
-                A2 = new Approach2FitOptions { Stage1 = p.GetValue(stage1) == "huber" ? Stage1Method.HuberLog : Stage1Method.EProfile, Seed = p.GetValue(seed) },
+                A1 = a1Default with
+                {
+                    RandomStarts = nStarts - 128, Seed = p.GetValue(seed),
+                    Solver = mi is { } m1 ? a1Default.Solver with { MaxIterations = m1 } : a1Default.Solver,
+                    Polish = mi is { } m2 ? a1Default.Polish with { MaxIterations = m2 } : a1Default.Polish,
+                },
+                A2 = a2Default with
+                {
+                    Stage1 = p.GetValue(stage1) == "huber" ? Stage1Method.HuberLog : Stage1Method.EProfile, Seed = p.GetValue(seed),
+                    Solver = mi is { } m3 ? a2Default.Solver with { MaxIterations = m3 } : a2Default.Solver,
+                    Polish = mi is { } m4 ? a2Default.Polish with { MaxIterations = m4 } : a2Default.Polish,
+                },
                 Bootstrap = boot, Seed = p.GetValue(seed), Level = lv,
             };
             var progress = new Progress<string>(m => ctx.Error.WriteLine($"t2: {m}"));

@@ -120,17 +120,23 @@ public static class Plots
             var plt = new Plot();
             foreach (var c in budgets)
             {
-                var ns = Enumerable.Range(0, 120).Select(i => Math.Exp(Math.Log(r.Range.NMin / 10) + (Math.Log(r.Range.NMax * 10) - Math.Log(r.Range.NMin / 10)) * i / 119)).ToArray();
+                // N from a tenth of the smallest fitted model up to where D = N (at least one token per parameter).
+                double nLo = r.Range.NMin / 10, nHi = Math.Min(r.Range.NMax * 10, Math.Sqrt(c / 6));
+                if (!(nHi > nLo)) continue;
+                var ns = Enumerable.Range(0, 120).Select(i => Math.Exp(Math.Log(nLo) + (Math.Log(nHi) - Math.Log(nLo)) * i / 119)).ToArray();
                 var k1 = ns.Select(n => metric(n, c / (6 * n), 1)).ToArray();
                 var kc = ns.Select(n => metric(n, c / (6 * n), Math.Max(1, cInf / (2 * n)))).ToArray();
-                var s1 = plt.Add.Scatter(Log10(ns), k1); s1.LegendText = $"C = {c:G2}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
-                var s2 = plt.Add.Scatter(Log10(ns), kc); s2.LegendText = $"C = {c:G2}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
+                var y1 = approach == "approach1" ? Log10(k1) : k1; var yc = approach == "approach1" ? Log10(kc) : kc;
+                var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {c:G2}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
+                var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {c:G2}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
                 int best = approach == "approach1" ? Array.IndexOf(kc, kc.Min()) : Array.IndexOf(kc, kc.Max());
-                var m = plt.Add.Marker(Math.Log10(ns[best]), kc[best]); m.Color = s1.Color; m.Size = 10;
+                var m = plt.Add.Marker(Math.Log10(ns[best]), yc[best]); m.Color = s1.Color; m.Size = 10;
             }
             plt.Title($"{r.Task}: {label} isoFLOP, C_inf = {cInf:G2}/token (dot = optimum)");
-            plt.XLabel("N (parameters, log scale)"); plt.YLabel(yLabel);
+            plt.XLabel("N (parameters, log scale; up to D = N)");
+            plt.YLabel(approach == "approach1" ? yLabel + ", log scale" : yLabel);
             LogAxis(plt.Axes.Bottom);
+            if (approach == "approach1") LogAxis(plt.Axes.Left);
             plt.ShowLegend(Edge.Right);
             Save(plt, dir, $"{safe}_{approach}_isoflop");
         }

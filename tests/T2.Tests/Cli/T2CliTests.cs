@@ -151,3 +151,22 @@ public class T2CliTests : IDisposable
         Assert.Equal(2, CliRun.Of("predict", "--fit", Write("junk.json", "not json"), "--n", "1", "--d", "1", "--k", "1").Code);
     }
 }
+
+public class T2CliNonConvergenceTests
+{
+    [Fact]
+    public void FitT2_WhereNoStartConverges_SaysSo_AndExitsOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("t2-nc-").FullName;
+        try
+        {
+            var gsm = SharedData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
+            var r = CliRun.Of("fit", "t2", "--data", gsm, "--n-col", "N_params_non_embedding", "--d-col", "D_tokens_seen", "--checkpoint-col", "model_nickname",
+                "--approach", "1", "--max-iterations", "1", "--out", Path.Combine(dir, "f.json"));
+            Assert.Equal(1, r.Code);
+            Assert.Contains("no start converged", r.Err);
+            Assert.True(File.Exists(Path.Combine(dir, "f.json")), "the diagnostics are still written");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
