@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(PredictCommand.Build(ctx));
         root.Subcommands.Add(FrontierCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
+        root.Subcommands.Add(TestbedCommand.Build(ctx));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -37,6 +38,7 @@ public static class Program
         catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; } // core validation of values
+        catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (Exception e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1")
         {
             ctx.Error.WriteLine($"t2: internal error ({e.GetType().Name}): {e.Message} — rerun with T2_DEBUG=1 for the stack trace, and please report it.");

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using T2.Testbed.Inference;
+using T2.Testbed.Model;
+using T2.Testbed.Training;
+
+namespace T2.Cli.Commands;
+
+/// <summary>The measurements behind <c>t2 testbed bench</c>.</summary>
+public static class TestbedBench
+{
+    /// <summary>Tokens per second of the real training step (forward, backward, clip, AdamW) on random tokens, after 3 warm-up steps.</summary>
+    public static double Training(Gpt<float> model, int B, int T, int steps, Random rng)
+    {
+        var opt = Trainer.NewOptimizer(model, new TrainOptions());
+        var inp = new int[B * T]; var tgt = new int[B * T];
+        double elapsed = 0;
+        for (int s = 0; s < steps + 3; s++)
+        {
+            for (int i = 0; i < inp.Length; i++) { inp[i] = rng.Next(model.Config.VocabSize); tgt[i] = rng.Next(model.Config.VocabSize); }
+            var sw = Stopwatch.StartNew();
+            model.Forward(inp, tgt, B, T);
+            model.ZeroGrad();
+            model.Backward();
+            Trainer.ClipGlobalNorm(model.Grads, 1);
+            opt.Step(model.Params, model.Grads, 1e-3f, s + 1);
+            if (s >= 3) elapsed += sw.Elapsed.TotalSeconds;
+        }
+        return (double)steps * B * T / elapsed;
+    }
+
+    /// <summary>Generated tokens per second for one sequence: KV-cached decoding vs recomputing the whole prefix each step.</summary>
+    public static (double Cached, double Recompute) Sampling(Gpt<float> model, int gen, Random rng)
+    {
+        var dec = new KvDecoder(model);
+        var logits = new float[model.Config.VocabSize];
+        int[] prompt = [rng.Next(model.Config.VocabSize)];
+        double Run(bool cached)
+        {
+            var sw = Stopwatch.StartNew();
+            var seq = new List<int>(prompt);
+            var own = dec.NewCache(gen + 1);
+            dec.Prefill(prompt, own, logits);
+            for (int i = 0; i < gen; i++)
+            {
+                int t = Evaluator.Draw(logits, 1.0, rng);
+                seq.Add(t);
+                if (cached) dec.Step(t, seq.Count - 1, null, own, logits);
+                else { var fresh = dec.NewCache(seq.Count); dec.Prefill(seq.ToArray(), fresh, logits); }
+            }
+            return gen / sw.Elapsed.TotalSeconds;
+        }
+        Run(true); Run(false); // warm-up
+        return (Run(true), Run(false));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Numerics;
+
+namespace T2.Testbed.Model.Layers;
+
+/// <summary>
+/// Causal multi-head self-attention core (llm.c). inp = qkv (B, T, 3C) holding Q, K, V side by side; output (B, T, C);
+/// forward caches preatt and att (B, NH, T, T) for backward. Softmax subtracts the row max. Parallel over (b, h): each
+/// pair owns its rows of every output, so results do not depend on the thread count.
+/// </summary>
+public static class Attention
+{
+    public static void Forward<T>(Seg<T> output, Seg<T> preatt, Seg<T> att, Seg<T> inp, int B, int Tn, int C, int NH)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int C3 = 3 * C, hs = C / NH;
+        T scale = T.One / T.Sqrt(T.CreateChecked(hs));
+        Parallel.For(0, B * NH, bh =>
+        {
+            int b = bh / NH, h = bh % NH;
+            var x = inp.Span; var pre = preatt.Span; var a = att.Span; var o = output.Span;
+            for (int t = 0; t < Tn; t++)
+            {
+                int q = b * Tn * C3 + t * C3 + h * hs;
+                int row = ((b * NH + h) * Tn + t) * Tn;
+                T max = T.NegativeInfinity;
+                for (int t2 = 0; t2 <= t; t2++)
+                {
+                    int k = b * Tn * C3 + t2 * C3 + h * hs + C;
+                    T v = T.Zero;
+                    for (int i = 0; i < hs; i++) v += x[q + i] * x[k + i];
+                    v *= scale;
+                    pre[row + t2] = v;
+                    if (v > max) max = v;
+                }
+                T sum = T.Zero;
+                for (int t2 = 0; t2 <= t; t2++) { T e = T.Exp(pre[row + t2] - max); a[row + t2] = e; sum += e; }
+                T inv = T.One / sum;
+                for (int t2 = 0; t2 < Tn; t2++) a[row + t2] = t2 <= t ? a[row + t2] * inv : T.Zero;
+                int outOff = b * Tn * C + t * C + h * hs;
+                for (int i = 0; i < hs; i++) o[outOff + i] = T.Zero;
+                for (int t2 = 0; t2 <= t; t2++)
+                {
+                    int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
+                    T w = a[row + t2];
+                    for (int i = 0; i < hs; i++) o[outOff + i] += w * x[v + i];
+                }
+            }
+        });
+    }
+
+    /// <summary>Adds into dinp (B, T, 3C); dpreatt and datt are scratch (B, NH, T, T) that must start at zero.</summary>
+    public static void Backward<T>(Seg<T> dinp, Seg<T> dpreatt, Seg<T> datt, Seg<T> dout, Seg<T> inp, Seg<T> att, int B, int Tn, int C, int NH)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int C3 = 3 * C, hs = C / NH;
+        T scale = T.One / T.Sqrt(T.CreateChecked(hs));
+        Parallel.For(0, B * NH, bh =>
+        {
+            int b = bh / NH, h = bh % NH;
+            var x = inp.Span; var dx = dinp.Span; var a = att.Span; var da = datt.Span; var dpre = dpreatt.Span; var d = dout.Span;
+            for (int t = 0; t < Tn; t++)
+            {
+                int row = ((b * NH + h) * Tn + t) * Tn;
+                int dOff = b * Tn * C + t * C + h * hs;
+                // out[t] = Σ_t2 att[t, t2] · v[t2]  →  datt[t, t2] = dout[t]·v[t2];  dv[t2] += att[t, t2]·dout[t]
+                for (int t2 = 0; t2 <= t; t2++)
+                {
+                    int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
+                    T s = T.Zero;
+                    for (int i = 0; i < hs; i++) { s += x[v + i] * d[dOff + i]; dx[v + i] += a[row + t2] * d[dOff + i]; }
+                    da[row + t2] += s;
+                }
+                // att = softmax(preatt)  →  dpreatt[t2] = att[t2]·(datt[t2] − Σ_t3 att[t3]·datt[t3])
+                T dot = T.Zero;
+                for (int t2 = 0; t2 <= t; t2++) dot += a[row + t2] * da[row + t2];
+                for (int t2 = 0; t2 <= t; t2++) dpre[row + t2] += a[row + t2] * (da[row + t2] - dot);
+                // preatt[t, t2] = scale · q[t]·k[t2]  →  dq[t] += scale·dpreatt·k[t2];  dk[t2] += scale·dpreatt·q[t]
+                int q = b * Tn * C3 + t * C3 + h * hs;
+                for (int t2 = 0; t2 <= t; t2++)
+                {
+                    int k = b * Tn * C3 + t2 * C3 + h * hs + C;
+                    T g = dpre[row + t2] * scale;
+                    for (int i = 0; i < hs; i++) { dx[q + i] += g * x[k + i]; dx[k + i] += g * x[q + i]; }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,37 @@
+using System.Numerics;
+
+namespace T2.Testbed.Model.Layers;
+
+/// <summary>Softmax over the vocabulary (max subtracted) and cross-entropy, fused; backward is probs − onehot, scaled.</summary>
+public static class CrossEntropy
+{
+    /// <summary>probs (N, V) from logits (N, V); losses[i] = −log probs[i, target[i]] (targets &lt; 0 are ignored: loss 0).</summary>
+    public static void Forward<T>(Seg<T> probs, Span<T> losses, Seg<T> logits, ReadOnlySpan<int> targets, int N, int V)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parallel.For(0, N, i =>
+        {
+            var l = logits.Row(i, V); var p = probs.Row(i, V);
+            T max = T.NegativeInfinity;
+            for (int v = 0; v < V; v++) if (l[v] > max) max = l[v];
+            T sum = T.Zero;
+            for (int v = 0; v < V; v++) { p[v] = T.Exp(l[v] - max); sum += p[v]; }
+            T inv = T.One / sum;
+            for (int v = 0; v < V; v++) p[v] *= inv;
+        });
+        for (int i = 0; i < N; i++) losses[i] = targets[i] < 0 ? T.Zero : -T.Log(probs.Array[probs.Offset + i * V + targets[i]]);
+    }
+
+    /// <summary>Adds into dlogits: dloss[i]·(probs[i] − onehot(target[i])).</summary>
+    public static void Backward<T>(Seg<T> dlogits, Seg<T> probs, ReadOnlySpan<T> dloss, ReadOnlySpan<int> targets, int N, int V)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < N; i++)
+        {
+            if (targets[i] < 0) continue;
+            var dl = dlogits.Row(i, V); var p = probs.Row(i, V);
+            T g = dloss[i];
+            for (int v = 0; v < V; v++) dl[v] += g * (p[v] - (v == targets[i] ? T.One : T.Zero));
+        }
+    }
+}

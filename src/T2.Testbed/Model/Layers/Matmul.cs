@@ -1,0 +1,80 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace T2.Testbed.Model.Layers;
+
+/// <summary>
+/// Linear layer, llm.c layout: out (N, OC) = inp (N, C) · weightᵀ + bias, weight (OC, C), bias (OC) or empty.
+/// The fast path is parallel over rows (forward, dinp) and over output channels (dweight): every output element is
+/// reduced in a fixed order by one thread, so results do not depend on the thread count. <see cref="ForwardNaive"/> is
+/// the triple-loop reference the tests compare against.
+/// </summary>
+public static class Matmul
+{
+    public static void ForwardNaive<T>(Span<T> output, ReadOnlySpan<T> inp, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int N, int C, int OC)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < N; i++)
+            for (int o = 0; o < OC; o++)
+            {
+                T s = bias.IsEmpty ? T.Zero : bias[o];
+                for (int c = 0; c < C; c++) s += inp[i * C + c] * weight[o * C + c];
+                output[i * OC + o] = s;
+            }
+    }
+
+    public static void Forward<T>(Seg<T> output, Seg<T> inp, Seg<T> weight, Seg<T> bias, int N, int C, int OC)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Parallel.For(0, Blocks(N), blk =>
+        {
+            var (lo, hi) = Range(blk, N);
+            for (int i = lo; i < hi; i++)
+            {
+                var x = inp.Row(i, C); var o = output.Row(i, OC); var w = weight.Span;
+                for (int j = 0; j < OC; j++)
+                    o[j] = (bias.IsEmpty ? T.Zero : bias.Array[bias.Offset + j]) + TensorPrimitives.Dot<T>(x, w.Slice(j * C, C));
+            }
+        });
+    }
+
+    /// <summary>Adds into dinp (N, C), dweight (OC, C) and dbias (OC, or empty).</summary>
+    public static void Backward<T>(Seg<T> dinp, Seg<T> dweight, Seg<T> dbias, Seg<T> dout, Seg<T> inp, Seg<T> weight, int N, int C, int OC)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // dinp[i] += Σ_o dout[i, o] · weight[o]
+        Parallel.For(0, Blocks(N), blk =>
+        {
+            var (lo, hi) = Range(blk, N);
+            var w = weight.Span;
+            for (int i = lo; i < hi; i++)
+            {
+                var dx = dinp.Row(i, C); var d = dout.Row(i, OC);
+                for (int o = 0; o < OC; o++) TensorPrimitives.MultiplyAdd<T>(w.Slice(o * C, C), d[o], dx, dx);
+            }
+        });
+        // dweight[o] += Σ_i dout[i, o] · inp[i];  dbias[o] += Σ_i dout[i, o]
+        Parallel.For(0, Blocks(OC), blk =>
+        {
+            var (lo, hi) = Range(blk, OC);
+            var x = inp.Span; var d = dout.Span;
+            for (int o = lo; o < hi; o++)
+            {
+                var dw = dweight.Row(o, C);
+                T db = T.Zero;
+                for (int i = 0; i < N; i++)
+                {
+                    T g = d[i * OC + o];
+                    db += g;
+                    TensorPrimitives.MultiplyAdd<T>(x.Slice(i * C, C), g, dw, dw);
+                }
+                if (!dbias.IsEmpty) dbias.Array[dbias.Offset + o] += db;
+            }
+        });
+    }
+
+    // Work is split into fixed blocks (not per-thread chunks) so the partition, and thus the result, is the same on any machine.
+    private const int BlockRows = 16;
+    private static int Blocks(int n) => (n + BlockRows - 1) / BlockRows;
+    private static (int, int) Range(int blk, int n) => (blk * BlockRows, Math.Min(n, (blk + 1) * BlockRows));
+}

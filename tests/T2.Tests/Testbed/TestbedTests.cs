@@ -1,0 +1,158 @@
+using T2.Core.PassK;
+using T2.Testbed.Inference;
+using T2.Testbed.IO;
+using T2.Testbed.Model;
+using T2.Testbed.Training;
+using T2.Testbed.World;
+
+namespace T2.Tests.Testbed;
+
+/// <summary>A tiny model trained once for the tests that need one that has learned something (a few seconds).</summary>
+public sealed class TinyModelFixture : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("t2-tiny-").FullName;
+    public SyntheticWorld World { get; } = new(0);
+    public ModelConfig Config { get; }
+    public TrainOptions Options { get; } = new() { Tokens = 400_000, Batch = 8, Sequence = 48, LearningRate = 5e-3, Seed = 3, CheckpointSeconds = 1e9 };
+    public CheckpointInfo Info { get; }
+    public Gpt<float> Model { get; }
+    public Gpt<float> Untrained { get; }
+
+    public TinyModelFixture()
+    {
+        Config = new ModelConfig(World.Tokenizer.VocabSize, 48, 48, 2, 4);
+        Info = Trainer.Run(Path.Combine(Dir, "run"), Config, Options, 0, World.Options);
+        Model = Checkpoint.Load(Path.Combine(Dir, "run"), false).Model;
+        Untrained = new Gpt<float>(Config); Untrained.Initialise(Options.Seed);
+    }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
+
+public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixture>
+{
+    [Fact]
+    public void KvCachedLogits_EqualFullForwardLogits()
+    {
+        var m = tiny.Model; var cfg = m.Config;
+        var full = new Gpt<float>(cfg); m.Params.CopyTo(full.Params, 0);
+        var q = tiny.World.Questions()[250];
+        var tokens = tiny.World.Tokenizer.Encode(q.Prompt + " " + q.Answer);
+        int T = tokens.Length;
+        full.Forward(tokens, default, 1, T);
+        var dec = new KvDecoder(m);
+        var cache = dec.NewCache(T); var logits = new float[cfg.VocabSize];
+        for (int t = 0; t < T; t++)
+        {
+            dec.Step(tokens[t], t, null, cache, logits);
+            for (int v = 0; v < cfg.VocabSize; v++) Assert.Equal(full.Logits[t * cfg.VocabSize + v], logits[v], 3e-4f);
+        }
+        // A shared prompt cache plus a sample's own cache gives the same logits as one cache.
+        int P = 10;
+        var prompt = dec.NewCache(P); var own = dec.NewCache(T - P); var l2 = new float[cfg.VocabSize];
+        dec.Prefill(tokens.AsSpan(0, P), prompt, l2);
+        for (int t = P; t < T; t++) dec.Step(tokens[t], t, prompt, own, l2);
+        for (int v = 0; v < cfg.VocabSize; v++) Assert.Equal(logits[v], l2[v], 1e-5f);
+    }
+
+    [Fact]
+    public void SampledPassAtK_AgreesWithLikelihoodPassAtK_WithinThreeStandardErrors()
+    {
+        // At temperature 1, sampling exactly len(answer) tokens, a sample is correct with probability p = e^−nll, so the
+        // unbiased sampled pass@k and the exact 1 − (1 − p)^k have the same mean over questions.
+        var qs = tiny.World.Questions();
+        var lik = Evaluator.Likelihood(tiny.Model, tiny.World.Tokenizer, qs);
+        const int n = 64;
+        var smp = Evaluator.Sample(tiny.Model, tiny.World.Tokenizer, qs, n, 1.0, seed: 11);
+        var p = lik.Select(r => Math.Exp(-r.Nll)).ToArray();
+        Assert.True(p.Average() > 0.01, $"the tiny model should have learned something (mean p {p.Average()})");
+        foreach (int k in new[] { 1, 8, 64 })
+        {
+            double sampled = smp.Average(r => PassAtK.Unbiased(r.Samples, r.Correct, k));
+            double exact = p.Average(pi => PassAtK.FromProbability(pi, k));
+            // Per question the sampled estimate has variance ≤ that of the k = n plug-in when k = n, and p(1−p)/n-type at k = 1:
+            // use the exact variance of the unbiased estimator for k = 1 and k = n, and the k = 1 bound scaled by k otherwise.
+            double var = k == n
+                ? p.Sum(pi => { double q = PassAtK.FromProbability(pi, n); return q * (1 - q); })
+                : p.Sum(pi => Math.Min(PassAtK.FromProbability(pi, k) * (1 - PassAtK.FromProbability(pi, k)), k * pi * (1 - pi) / n * k));
+            double se = Math.Sqrt(var) / qs.Count;
+            Assert.True(Math.Abs(sampled - exact) <= 3 * se + 1e-12, $"k={k}: sampled {sampled} vs likelihood {exact} (se {se})");
+        }
+    }
+
+    [Fact]
+    public void Training_LowersTheLoss_AndTheAnswerNllOnEveryFamily()
+    {
+        var h = tiny.Info.LossHistory;
+        Assert.True(h[^1][1] < 0.6 * h[0][1], $"loss {h[0][1]} → {h[^1][1]}");
+        var qs = tiny.World.Questions();
+        var before = Evaluator.Likelihood(tiny.Untrained, tiny.World.Tokenizer, qs);
+        var after = Evaluator.Likelihood(tiny.Model, tiny.World.Tokenizer, qs);
+        foreach (var fam in SyntheticWorld.Families)
+        {
+            double b = before.Where(r => r.Question.Family == fam).Average(r => r.Nll), a = after.Where(r => r.Question.Family == fam).Average(r => r.Nll);
+            Assert.True(a < b - 1, $"{fam}: mean answer NLL {b} → {a}");
+        }
+    }
+
+    [Fact]
+    public void Training_IsDeterministic_AndAResumedRunEqualsAnUninterruptedOne()
+    {
+        var cfg = new ModelConfig(tiny.World.Tokenizer.VocabSize, 16, 16, 1, 2);
+        var o = new TrainOptions { Tokens = 16 * 4 * 30, Batch = 4, Sequence = 16, Seed = 9, CheckpointSeconds = 0 }; // a checkpoint every step
+        string a = Path.Combine(tiny.Dir, "det-a"), b = Path.Combine(tiny.Dir, "det-b"), c = Path.Combine(tiny.Dir, "det-c");
+        Trainer.Run(a, cfg, o, 0, tiny.World.Options);
+        Trainer.Run(b, cfg, o, 0, tiny.World.Options);
+        // "Kill" run c after 12 steps (the cancellation lands after the step-12 checkpoint), then resume it.
+        using var cts = new CancellationTokenSource();
+        var progress = new Progress12(cts);
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(c, cfg, o, 0, tiny.World.Options, progress, cts.Token));
+        var partial = Checkpoint.LoadInfo(c);
+        Assert.False(partial.Finished);
+        Assert.Equal(12, partial.Step);
+        Trainer.Run(c, cfg, o, 0, tiny.World.Options);
+        var pa = Checkpoint.Load(a, false).Model.Params; var pb = Checkpoint.Load(b, false).Model.Params; var pc = Checkpoint.Load(c, false).Model.Params;
+        Assert.Equal(pa, pb);
+        Assert.Equal(pa, pc);
+        // A different seed gives a different model.
+        Trainer.Run(Path.Combine(tiny.Dir, "det-d"), cfg, o with { Seed = 10 }, 0, tiny.World.Options);
+        Assert.NotEqual(pa, Checkpoint.Load(Path.Combine(tiny.Dir, "det-d"), false).Model.Params);
+    }
+
+    private sealed class Progress12(CancellationTokenSource cts) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) { if (value.Step == 12) cts.Cancel(); }
+    }
+
+    [Fact]
+    public void Safetensors_RoundTrips_AndCorruptFilesAreRejected()
+    {
+        string dir = Path.Combine(tiny.Dir, "st"); Directory.CreateDirectory(dir);
+        string f = Path.Combine(dir, "x.safetensors");
+        Safetensors.Write(f, [new("a", [2, 3], [1, 2, 3, 4, 5, 6]), new("b", [1], [float.Pi])]);
+        var r = Safetensors.Read(f);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], r["a"].Data); Assert.Equal([2, 3], r["a"].Shape); Assert.Equal(float.Pi, r["b"].Data[0]);
+        var bytes = File.ReadAllBytes(f);
+        File.WriteAllBytes(f, bytes[..(bytes.Length - 4)]);                       // truncated data
+        Assert.Throws<CheckpointException>(() => Safetensors.Read(f));
+        File.WriteAllBytes(f, [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 2]);         // absurd header length
+        Assert.Throws<CheckpointException>(() => Safetensors.Read(f));
+        var broken = (byte[])bytes.Clone(); broken[8] = (byte)'!';                  // header no longer JSON
+        File.WriteAllBytes(f, broken);
+        Assert.Throws<CheckpointException>(() => Safetensors.Read(f));
+    }
+
+    [Fact]
+    public void World_IsDeterministic_AndItsTextIsInTheVocabulary()
+    {
+        var w1 = new SyntheticWorld(5); var w2 = new SyntheticWorld(5);
+        for (int i = 0; i < 200; i++) { Assert.Equal(w1.Document(i), w2.Document(i)); w1.Tokenizer.Encode(w1.Document(i)); }
+        Assert.Equal(w1.Questions().Select(q => q.Prompt + "|" + q.Answer), w2.Questions().Select(q => q.Prompt + "|" + q.Answer));
+        Assert.Equal(400, w1.Questions().Count);
+        Assert.Equal(100, w1.Questions().Select(q => q.Prompt).Where(p => p.StartsWith("the capital")).Distinct().Count());
+        // Held-out arithmetic never appears verbatim in the stream's first 20,000 documents.
+        var arith = w1.Questions().Where(q => q.Family == "arithmetic").Select(q => q.Prompt + " " + q.Answer).ToHashSet();
+        for (int i = 0; i < 20_000; i++) Assert.DoesNotContain(arith, s => w1.Document(i).StartsWith(s, StringComparison.Ordinal));
+        Assert.Equal(["1", "7", "apples"], Tokenizer.Split("17 apples").ToArray());
+    }
+}
