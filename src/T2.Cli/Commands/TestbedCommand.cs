@@ -24,6 +24,35 @@ public static class TestbedCommand
         cmd.Subcommands.Add(Train(ctx));
         cmd.Subcommands.Add(Eval(ctx));
         cmd.Subcommands.Add(Bench(ctx));
+        cmd.Subcommands.Add(Logits(ctx));
+        return cmd;
+    }
+
+    private static Command Logits(CliContext ctx)
+    {
+        var ckpt = new Option<string>("--checkpoint") { Description = "Checkpoint directory.", Required = true };
+        var text = new Option<string>("--text") { Description = "Text to run through the model (testbed vocabulary).", Required = true };
+        var cmd = new Command("logits", "Print the full-forward logits for a text as JSON (for cross-checks against other implementations).") { ckpt, text };
+        cmd.SetAction(p =>
+        {
+            var (info, model, _) = Checkpoint.Load(p.GetValue(ckpt)!, withOptimizer: false);
+            var world = new SyntheticWorld(info.WorldSeed, info.World);
+            var tokens = world.Tokenizer.Encode(p.GetValue(text)!);
+            if (tokens.Length == 0 || tokens.Length > info.Model.Context) throw new UsageException($"--text must have 1 to {info.Model.Context} tokens.");
+            model.Forward(tokens, default, 1, tokens.Length);
+            var logits = model.Logits.ToArray();
+            int V = info.Model.VocabSize;
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("tokens"); foreach (var t in tokens) w.WriteNumberValue(t); w.WriteEndArray();
+                w.WriteStartArray("logits");
+                for (int t = 0; t < tokens.Length; t++) { w.WriteStartArray(); for (int v = 0; v < V; v++) w.WriteNumberValue(logits[t * V + v]); w.WriteEndArray(); }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }, indented: false));
+            return 0;
+        });
         return cmd;
     }
 

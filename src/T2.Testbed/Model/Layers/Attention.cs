@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace T2.Testbed.Model.Layers;
 
@@ -26,9 +27,7 @@ public static class Attention
                 for (int t2 = 0; t2 <= t; t2++)
                 {
                     int k = b * Tn * C3 + t2 * C3 + h * hs + C;
-                    T v = T.Zero;
-                    for (int i = 0; i < hs; i++) v += x[q + i] * x[k + i];
-                    v *= scale;
+                    T v = TensorPrimitives.Dot<T>(x.Slice(q, hs), x.Slice(k, hs)) * scale;
                     pre[row + t2] = v;
                     if (v > max) max = v;
                 }
@@ -37,13 +36,9 @@ public static class Attention
                 T inv = T.One / sum;
                 for (int t2 = 0; t2 < Tn; t2++) a[row + t2] = t2 <= t ? a[row + t2] * inv : T.Zero;
                 int outOff = b * Tn * C + t * C + h * hs;
-                for (int i = 0; i < hs; i++) o[outOff + i] = T.Zero;
+                var oh = o.Slice(outOff, hs); oh.Clear();
                 for (int t2 = 0; t2 <= t; t2++)
-                {
-                    int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
-                    T w = a[row + t2];
-                    for (int i = 0; i < hs; i++) o[outOff + i] += w * x[v + i];
-                }
+                    TensorPrimitives.MultiplyAdd(x.Slice(b * Tn * C3 + t2 * C3 + h * hs + 2 * C, hs), a[row + t2], oh, oh);
             }
         });
     }
@@ -66,9 +61,8 @@ public static class Attention
                 for (int t2 = 0; t2 <= t; t2++)
                 {
                     int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
-                    T s = T.Zero;
-                    for (int i = 0; i < hs; i++) { s += x[v + i] * d[dOff + i]; dx[v + i] += a[row + t2] * d[dOff + i]; }
-                    da[row + t2] += s;
+                    da[row + t2] += TensorPrimitives.Dot<T>(x.Slice(v, hs), d.Slice(dOff, hs));
+                    TensorPrimitives.MultiplyAdd(d.Slice(dOff, hs), a[row + t2], dx.Slice(v, hs), dx.Slice(v, hs));
                 }
                 // att = softmax(preatt)  →  dpreatt[t2] = att[t2]·(datt[t2] − Σ_t3 att[t3]·datt[t3])
                 T dot = T.Zero;
@@ -80,7 +74,8 @@ public static class Attention
                 {
                     int k = b * Tn * C3 + t2 * C3 + h * hs + C;
                     T g = dpre[row + t2] * scale;
-                    for (int i = 0; i < hs; i++) { dx[q + i] += g * x[k + i]; dx[k + i] += g * x[q + i]; }
+                    TensorPrimitives.MultiplyAdd(x.Slice(k, hs), g, dx.Slice(q, hs), dx.Slice(q, hs));
+                    TensorPrimitives.MultiplyAdd(x.Slice(q, hs), g, dx.Slice(k, hs), dx.Slice(k, hs));
                 }
             }
         });

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace T2.Testbed.Model.Layers;
 
@@ -12,12 +13,9 @@ public static class CrossEntropy
         Parallel.For(0, N, i =>
         {
             var l = logits.Row(i, V); var p = probs.Row(i, V);
-            T max = T.NegativeInfinity;
-            for (int v = 0; v < V; v++) if (l[v] > max) max = l[v];
-            T sum = T.Zero;
-            for (int v = 0; v < V; v++) { p[v] = T.Exp(l[v] - max); sum += p[v]; }
-            T inv = T.One / sum;
-            for (int v = 0; v < V; v++) p[v] *= inv;
+            TensorPrimitives.Subtract(l, TensorPrimitives.Max<T>(l), p);   // max-shifted, so exp cannot overflow
+            TensorPrimitives.Exp<T>(p, p);
+            TensorPrimitives.Multiply(p, T.One / TensorPrimitives.Sum<T>(p), p);
         });
         for (int i = 0; i < N; i++) losses[i] = targets[i] < 0 ? T.Zero : -T.Log(probs.Array[probs.Offset + i * V + targets[i]]);
     }

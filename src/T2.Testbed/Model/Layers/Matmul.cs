@@ -26,6 +26,12 @@ public static class Matmul
     public static void Forward<T>(Seg<T> output, Seg<T> inp, Seg<T> weight, Seg<T> bias, int N, int C, int OC)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && C % 16 == 0)
+        {
+            MatmulFast.Forward(F(output.Array), output.Offset, F(inp.Array), inp.Offset, F(weight.Array), weight.Offset,
+                bias.IsEmpty ? null : F(bias.Array), bias.Offset, N, C, OC);
+            return;
+        }
         Parallel.For(0, Blocks(N), blk =>
         {
             var (lo, hi) = Range(blk, N);
@@ -42,6 +48,13 @@ public static class Matmul
     public static void Backward<T>(Seg<T> dinp, Seg<T> dweight, Seg<T> dbias, Seg<T> dout, Seg<T> inp, Seg<T> weight, int N, int C, int OC)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && C % 16 == 0)
+        {
+            MatmulFast.BackwardInput(F(dinp.Array), dinp.Offset, F(dout.Array), dout.Offset, F(weight.Array), weight.Offset, N, C, OC);
+            MatmulFast.BackwardWeight(F(dweight.Array), dweight.Offset, dbias.IsEmpty ? null : F(dbias.Array), dbias.Offset,
+                F(dout.Array), dout.Offset, F(inp.Array), inp.Offset, N, C, OC);
+            return;
+        }
         // dinp[i] += Σ_o dout[i, o] · weight[o]
         Parallel.For(0, Blocks(N), blk =>
         {
@@ -72,6 +85,8 @@ public static class Matmul
             }
         });
     }
+
+    private static float[] F<T>(T[] a) => System.Runtime.CompilerServices.Unsafe.As<T[], float[]>(ref a);
 
     // Work is split into fixed blocks (not per-thread chunks) so the partition, and thus the result, is the same on any machine.
     private const int BlockRows = 16;
