@@ -28,6 +28,22 @@ public static class TestbedBench
         return (double)steps * B * T / elapsed;
     }
 
+    /// <summary>GFLOP/s of the training forward matmul kernel on an M×M·(M×M)ᵀ product (2M³ FLOPs), best of 5 after a warm-up.</summary>
+    public static double Gemm(int m)
+    {
+        var rng = new Random(1);
+        float[] a = new float[m * m], b = new float[m * m], c = new float[m * m];
+        for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextDouble(); b[i] = (float)rng.NextDouble(); }
+        double best = double.PositiveInfinity;
+        for (int r = 0; r < 6; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            T2.Testbed.Model.Layers.Matmul.Forward(Seg<float>.Of(c), Seg<float>.Of(a), Seg<float>.Of(b), Seg<float>.Empty, m, m, m);
+            if (r > 0) best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * m * m * m / best / 1e9;
+    }
+
     /// <summary>Generated tokens per second for one sequence: KV-cached decoding vs recomputing the whole prefix each step.</summary>
     public static (double Cached, double Recompute) Sampling(Gpt<float> model, int gen, Random rng)
     {

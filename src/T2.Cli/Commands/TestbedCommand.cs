@@ -187,11 +187,20 @@ public static class TestbedCommand
         var vocab = new Option<int>("--vocab") { DefaultValueFactory = _ => 512, Description = "Vocabulary size." };
         var sample = new Option<bool>("--sample") { Description = "Benchmark KV-cached sampling against recomputing the prefix instead." };
         var gen = new Option<int>("--gen") { DefaultValueFactory = _ => 128, Description = "Tokens generated (with --sample)." };
+        var gemm = new Option<int?>("--gemm") { Description = "Benchmark the float matmul kernel on an M×M×M product instead (GFLOP/s)." };
         var json = new Option<bool>("--json") { Description = "JSON output." };
-        var cmd = new Command("bench", "Training tokens/s (the real step with AdamW, random tokens) or KV-cached vs recomputed sampling.")
-        { dModel, layers, heads, ctxLen, batch, steps, vocab, sample, gen, json };
+        var cmd = new Command("bench", "Training tokens/s (the real step with AdamW, random tokens), KV-cached vs recomputed sampling, or GEMM GFLOP/s.")
+        { dModel, layers, heads, ctxLen, batch, steps, vocab, sample, gen, gemm, json };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(gemm) is { } size)
+            {
+                if (size < 16 || size % 16 != 0) throw new UsageException("--gemm needs a size that is a multiple of 16.");
+                double gf = TestbedBench.Gemm(size);
+                if (p.GetValue(json)) ctx.Out.WriteLine(Json.Write(w => { w.WriteStartObject(); w.WriteNumber("size", size); w.Number("gflops", gf); w.WriteNumber("threads", Environment.ProcessorCount); w.WriteEndObject(); }));
+                else ctx.Console.MarkupLine($"{size}³ float matmul: {gf:F1} GFLOP/s on {Environment.ProcessorCount} threads");
+                return 0;
+            }
             int ctxT = p.GetValue(ctxLen), genN = p.GetValue(gen);
             var config = new ModelConfig(p.GetValue(vocab), p.GetValue(sample) ? Math.Max(ctxT, genN + 1) : ctxT, p.GetValue(dModel), p.GetValue(layers), p.GetValue(heads));
             try { config.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
