@@ -7,7 +7,7 @@ namespace T2.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, new CliContext(AnsiConsole.Console, Console.Out, Console.Error));
+    public static int Main(string[] args) => Run(args, new CliContext(() => AnsiConsole.Console, Console.Out, Console.Error));
 
     /// <summary>Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage.</summary>
     public static int Run(string[] args, CliContext ctx)

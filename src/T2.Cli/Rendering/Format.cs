@@ -11,6 +11,7 @@ public static class Format
     public static string Sig(double v, int digits = 3)
     {
         if (!double.IsFinite(v)) return v.ToString(CultureInfo.InvariantCulture);
+        if (v == 0) return "0";
         double a = Math.Abs(v);
         if (a != 0 && (a >= 1e4 || a < 1e-3))
         {
@@ -26,6 +27,7 @@ public static class Format
     public static string Short(double v)
     {
         if (!double.IsFinite(v)) return v.ToString(CultureInfo.InvariantCulture);
+        if (v == 0) return "0"; // no "-0" (−log 1 is −0.0 in IEEE arithmetic)
         double a = Math.Abs(v);
         return a != 0 && (a >= 1e5 || a < 1e-3) ? v.ToString("0.###e+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     }

@@ -61,12 +61,14 @@ public sealed class Lbfgs
             if (iter >= o.MaxIterations) return Result(fx, pgNorm, false, StopReason.MaxIterations, iter, evals, lower, upper);
 
             // Free set: a variable at a bound whose gradient pushes it outward stays put this step.
-            for (int i = 0; i < n; i++)
-            {
-                bool atLo = !lower.IsEmpty && x[i] <= lower[i] && g[i] > 0;
-                bool atHi = !upper.IsEmpty && x[i] >= upper[i] && g[i] < 0;
-                _free[i] = !(atLo || atHi);
-            }
+            if (bounded)
+                for (int i = 0; i < n; i++)
+                {
+                    bool atLo = !lower.IsEmpty && x[i] <= lower[i] && g[i] > 0;
+                    bool atHi = !upper.IsEmpty && x[i] >= upper[i] && g[i] < 0;
+                    _free[i] = !(atLo || atHi);
+                }
+            else _free.AsSpan().Fill(true);
             TwoLoop(g, d, stored, head);
             double dg = 0;
             for (int i = 0; i < n; i++) { if (!_free[i]) d[i] = 0; dg += d[i] * g[i]; }
@@ -182,7 +184,7 @@ public sealed class Lbfgs
 
     // The ring buffer's modulus is this call's memory (≤ the constructor's); pairs live in slots [0, memory).
     private int _ringSize = 1;
-    private int Wrap(int i) { int r = _ringSize; return ((i % r) + r) % r; }
+    private int Wrap(int i) { int r = _ringSize; return i < 0 ? i + r : i >= r ? i - r : i; } // |i| < 2r by construction
 
     private OptimizeResult Result(double fx, double pgNorm, bool converged, StopReason reason, int iter, int evals,
         ReadOnlySpan<double> lower, ReadOnlySpan<double> upper)
