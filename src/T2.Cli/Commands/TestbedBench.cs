@@ -9,22 +9,28 @@ namespace T2.Cli.Commands;
 public static class TestbedBench
 {
     /// <summary>Tokens per second of the real training step (forward, backward, clip, AdamW) on random tokens, after 3 warm-up steps.</summary>
-    public static double Training(Gpt<float> model, int B, int T, int steps, Random rng)
+    public static double Training(Gpt<float> model, int B, int T, int steps, Random rng) => Training(model, B, T, steps, rng, out _);
+
+    /// <summary>As above; also reports the bytes allocated per timed step (all threads; the TPL's Parallel.For state included).</summary>
+    public static double Training(Gpt<float> model, int B, int T, int steps, Random rng, out double bytesPerStep)
     {
+        long alloc0 = 0;
         var opt = Trainer.NewOptimizer(model, new TrainOptions());
         var inp = new int[B * T]; var tgt = new int[B * T];
         double elapsed = 0;
         for (int s = 0; s < steps + 3; s++)
         {
             for (int i = 0; i < inp.Length; i++) { inp[i] = rng.Next(model.Config.VocabSize); tgt[i] = rng.Next(model.Config.VocabSize); }
-            var sw = Stopwatch.StartNew();
+            long t0 = Stopwatch.GetTimestamp();
             model.Forward(inp, tgt, B, T);
             model.ZeroGrad();
             model.Backward();
             Trainer.ClipGlobalNorm(model.Grads, 1);
             opt.Step(model.Params, model.Grads, 1e-3f, s + 1);
-            if (s >= 3) elapsed += sw.Elapsed.TotalSeconds;
+            if (s >= 3) elapsed += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            if (s == 2) alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         }
+        bytesPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - alloc0) / steps;
         return (double)steps * B * T / elapsed;
     }
 

@@ -213,9 +213,9 @@ public static class TestbedCommand
                 else ctx.Console.MarkupLine($"KV-cached {r.Cached:N0} tok/s, recompute {r.Recompute:N0} tok/s: {r.Cached / r.Recompute:F1}× at {genN} generated tokens");
                 return 0;
             }
-            var tps = TestbedBench.Training(model, p.GetValue(batch), ctxT, p.GetValue(steps), rng);
-            if (p.GetValue(json)) ctx.Out.WriteLine(Json.Write(w => { w.WriteStartObject(); w.Number("train_tokens_per_s", tps); w.WriteNumber("params", model.Layout.Count); w.WriteNumber("params_non_embedding", model.Layout.NonEmbeddingCount); w.WriteNumber("threads", Environment.ProcessorCount); w.WriteEndObject(); }));
-            else ctx.Console.MarkupLine($"{tps:N0} training tokens/s ({model.Layout.Count:N0} parameters, {Environment.ProcessorCount} threads)");
+            var tps = TestbedBench.Training(model, p.GetValue(batch), ctxT, p.GetValue(steps), rng, out double bytesPerStep);
+            if (p.GetValue(json)) ctx.Out.WriteLine(Json.Write(w => { w.WriteStartObject(); w.Number("train_tokens_per_s", tps); w.Number("allocated_bytes_per_step", bytesPerStep); w.WriteNumber("params", model.Layout.Count); w.WriteNumber("params_non_embedding", model.Layout.NonEmbeddingCount); w.WriteNumber("threads", Environment.ProcessorCount); w.WriteEndObject(); }));
+            else ctx.Console.MarkupLine($"{tps:N0} training tokens/s ({model.Layout.Count:N0} parameters, {Environment.ProcessorCount} threads; {bytesPerStep:N0} bytes allocated per step)");
             return 0;
         });
         return cmd;

@@ -10,12 +10,31 @@ namespace T2.Testbed.Model.Layers;
 /// </summary>
 public static class Attention
 {
+    private sealed class Job<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Seg<T> A, Bq, Cq, Dq, E, F; public int B, Tn, C, NH; public bool Backward;
+        public void Invoke(int bh)
+        {
+            if (Backward) BackwardOne(A, Bq, Cq, Dq, E, F, B, Tn, C, NH, bh);
+            else ForwardOne(A, Bq, Cq, Dq, B, Tn, C, NH, bh);
+        }
+        [ThreadStatic] public static Job<T>? Cached;
+    }
+
     public static void Forward<T>(Seg<T> output, Seg<T> preatt, Seg<T> att, Seg<T> inp, int B, int Tn, int C, int NH)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var j = Job<T>.Cached ??= new Job<T>();
+        (j.A, j.Bq, j.Cq, j.Dq, j.B, j.Tn, j.C, j.NH, j.Backward) = (output, preatt, att, inp, B, Tn, C, NH, false);
+        WorkerPool.Shared.For(B * NH, j);
+        j.A = j.Bq = j.Cq = j.Dq = default;
+    }
+
+    private static void ForwardOne<T>(Seg<T> output, Seg<T> preatt, Seg<T> att, Seg<T> inp, int B, int Tn, int C, int NH, int bh)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int C3 = 3 * C, hs = C / NH;
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
-        Parallel.For(0, B * NH, bh =>
         {
             int b = bh / NH, h = bh % NH;
             var x = inp.Span; var pre = preatt.Span; var a = att.Span; var o = output.Span;
@@ -40,16 +59,24 @@ public static class Attention
                 for (int t2 = 0; t2 <= t; t2++)
                     TensorPrimitives.MultiplyAdd(x.Slice(b * Tn * C3 + t2 * C3 + h * hs + 2 * C, hs), a[row + t2], oh, oh);
             }
-        });
+        }
     }
 
     /// <summary>Adds into dinp (B, T, 3C); dpreatt and datt are scratch (B, NH, T, T) that must start at zero.</summary>
     public static void Backward<T>(Seg<T> dinp, Seg<T> dpreatt, Seg<T> datt, Seg<T> dout, Seg<T> inp, Seg<T> att, int B, int Tn, int C, int NH)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var j = Job<T>.Cached ??= new Job<T>();
+        (j.A, j.Bq, j.Cq, j.Dq, j.E, j.F, j.B, j.Tn, j.C, j.NH, j.Backward) = (dinp, dpreatt, datt, dout, inp, att, B, Tn, C, NH, true);
+        WorkerPool.Shared.For(B * NH, j);
+        j.A = j.Bq = j.Cq = j.Dq = j.E = j.F = default;
+    }
+
+    private static void BackwardOne<T>(Seg<T> dinp, Seg<T> dpreatt, Seg<T> datt, Seg<T> dout, Seg<T> inp, Seg<T> att, int B, int Tn, int C, int NH, int bh)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int C3 = 3 * C, hs = C / NH;
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
-        Parallel.For(0, B * NH, bh =>
         {
             int b = bh / NH, h = bh % NH;
             var x = inp.Span; var dx = dinp.Span; var a = att.Span; var da = datt.Span; var dpre = dpreatt.Span; var d = dout.Span;
@@ -78,6 +105,6 @@ public static class Attention
                     TensorPrimitives.MultiplyAdd(x.Slice(q, hs), g, dx.Slice(k, hs), dx.Slice(k, hs));
                 }
             }
-        });
+        }
     }
 }

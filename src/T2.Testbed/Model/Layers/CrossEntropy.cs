@@ -10,14 +10,24 @@ public static class CrossEntropy
     public static void Forward<T>(Seg<T> probs, Span<T> losses, Seg<T> logits, ReadOnlySpan<int> targets, int N, int V)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Parallel.For(0, N, i =>
+        var j = Job<T>.Cached ??= new Job<T>();
+        (j.Probs, j.Logits, j.V) = (probs, logits, V);
+        WorkerPool.Shared.For(N, j);
+        j.Probs = j.Logits = default;
+        for (int i = 0; i < N; i++) losses[i] = targets[i] < 0 ? T.Zero : -T.Log(probs.Array[probs.Offset + i * V + targets[i]]);
+    }
+
+    private sealed class Job<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Seg<T> Probs, Logits; public int V;
+        public void Invoke(int i)
         {
-            var l = logits.Row(i, V); var p = probs.Row(i, V);
+            var l = Logits.Row(i, V); var p = Probs.Row(i, V);
             TensorPrimitives.Subtract(l, TensorPrimitives.Max<T>(l), p);   // max-shifted, so exp cannot overflow
             TensorPrimitives.Exp<T>(p, p);
             TensorPrimitives.Multiply(p, T.One / TensorPrimitives.Sum<T>(p), p);
-        });
-        for (int i = 0; i < N; i++) losses[i] = targets[i] < 0 ? T.Zero : -T.Log(probs.Array[probs.Offset + i * V + targets[i]]);
+        }
+        [ThreadStatic] public static Job<T>? Cached;
     }
 
     /// <summary>Adds into dlogits: dloss[i]·(probs[i] − onehot(target[i])).</summary>

@@ -32,16 +32,10 @@ public static class Matmul
                 bias.IsEmpty ? null : F(bias.Array), bias.Offset, N, C, OC);
             return;
         }
-        Parallel.For(0, Blocks(N), blk =>
-        {
-            var (lo, hi) = Range(blk, N);
-            for (int i = lo; i < hi; i++)
-            {
-                var x = inp.Row(i, C); var o = output.Row(i, OC); var w = weight.Span;
-                for (int j = 0; j < OC; j++)
-                    o[j] = (bias.IsEmpty ? T.Zero : bias.Array[bias.Offset + j]) + TensorPrimitives.Dot<T>(x, w.Slice(j * C, C));
-            }
-        });
+        var j = Job<T>.Cached ??= new Job<T>();
+        (j.Kind, j.S0, j.S1, j.S2, j.S3, j.N, j.C, j.OC) = (0, output, inp, weight, bias, N, C, OC);
+        WorkerPool.Shared.For(Blocks(N), j);
+        j.Clear();
     }
 
     /// <summary>Adds into dinp (N, C), dweight (OC, C) and dbias (OC, or empty).</summary>
@@ -55,9 +49,44 @@ public static class Matmul
                 F(dout.Array), dout.Offset, F(inp.Array), inp.Offset, N, C, OC);
             return;
         }
-        // dinp[i] += Σ_o dout[i, o] · weight[o]
-        Parallel.For(0, Blocks(N), blk =>
+        var j = Job<T>.Cached ??= new Job<T>();
+        (j.Kind, j.S0, j.S1, j.S2, j.S3, j.S4, j.S5, j.N, j.C, j.OC) = (1, dinp, dweight, dbias, dout, inp, weight, N, C, OC);
+        WorkerPool.Shared.For(Blocks(N), j);   // dinp[i] += Σ_o dout[i, o] · weight[o]
+        j.Kind = 2;
+        WorkerPool.Shared.For(Blocks(OC), j);  // dweight[o] += Σ_i dout[i, o] · inp[i];  dbias[o] += Σ_i dout[i, o]
+        j.Clear();
+    }
+
+    // The generic (double, or C not a multiple of 16) kernels, one reusable job per thread: no allocation per call.
+    private sealed class Job<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public int Kind, N, C, OC;
+        public Seg<T> S0, S1, S2, S3, S4, S5;
+        [ThreadStatic] public static Job<T>? Cached;
+        public void Clear() { S0 = S1 = S2 = S3 = S4 = S5 = default; }
+
+        public void Invoke(int blk)
         {
+            if (Kind == 0) ForwardBlock(blk);
+            else if (Kind == 1) InputBlock(blk);
+            else WeightBlock(blk);
+        }
+
+        private void ForwardBlock(int blk)
+        {
+            var (output, inp, weight, bias) = (S0, S1, S2, S3);
+            var (lo, hi) = Range(blk, N);
+            for (int i = lo; i < hi; i++)
+            {
+                var x = inp.Row(i, C); var o = output.Row(i, OC); var w = weight.Span;
+                for (int j = 0; j < OC; j++)
+                    o[j] = (bias.IsEmpty ? T.Zero : bias.Array[bias.Offset + j]) + TensorPrimitives.Dot<T>(x, w.Slice(j * C, C));
+            }
+        }
+
+        private void InputBlock(int blk)
+        {
+            var (dinp, dout, weight) = (S0, S3, S5);
             var (lo, hi) = Range(blk, N);
             var w = weight.Span;
             for (int i = lo; i < hi; i++)
@@ -65,10 +94,11 @@ public static class Matmul
                 var dx = dinp.Row(i, C); var d = dout.Row(i, OC);
                 for (int o = 0; o < OC; o++) TensorPrimitives.MultiplyAdd<T>(w.Slice(o * C, C), d[o], dx, dx);
             }
-        });
-        // dweight[o] += Σ_i dout[i, o] · inp[i];  dbias[o] += Σ_i dout[i, o]
-        Parallel.For(0, Blocks(OC), blk =>
+        }
+
+        private void WeightBlock(int blk)
         {
+            var (dweight, dbias, dout, inp) = (S1, S2, S3, S4);
             var (lo, hi) = Range(blk, OC);
             var x = inp.Span; var d = dout.Span;
             for (int o = lo; o < hi; o++)
@@ -83,7 +113,7 @@ public static class Matmul
                 }
                 if (!dbias.IsEmpty) dbias.Array[dbias.Offset + o] += db;
             }
-        });
+        }
     }
 
     private static float[] F<T>(T[] a) => System.Runtime.CompilerServices.Unsafe.As<T[], float[]>(ref a);

@@ -13,9 +13,23 @@ internal static class MatmulFast
     private const int Rows = 16; // rows per parallel work item (fixed, so results do not depend on the thread count)
 
     // out (N, OC) = inp (N, C) · wᵀ + bias
+    private sealed class ForwardJob : IParallelBody
+    {
+        public float[] O = [], X = [], W = []; public float[]? B; public int OOff, XOff, WOff, BOff, N, C, OC;
+        public void Invoke(int blk) => ForwardBlock(O, OOff, X, XOff, W, WOff, B, BOff, N, C, OC, blk);
+    }
+    [ThreadStatic] private static ForwardJob? t_forward;
+
     public static void Forward(float[] o, int oOff, float[] x, int xOff, float[] w, int wOff, float[]? b, int bOff, int N, int C, int OC)
     {
-        Parallel.For(0, (N + Rows - 1) / Rows, blk =>
+        var j = t_forward ??= new ForwardJob();
+        (j.O, j.OOff, j.X, j.XOff, j.W, j.WOff, j.B, j.BOff, j.N, j.C, j.OC) = (o, oOff, x, xOff, w, wOff, b, bOff, N, C, OC);
+        WorkerPool.Shared.For((N + Rows - 1) / Rows, j);
+        j.B = null; j.O = j.X = j.W = [];
+    }
+
+    private static void ForwardBlock(float[] o, int oOff, float[] x, int xOff, float[] w, int wOff, float[]? b, int bOff, int N, int C, int OC, int blk)
+    {
         {
             int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
             int i = lo;
@@ -27,7 +41,7 @@ internal static class MatmulFast
             }
             for (; i < hi; i++)
                 for (int j = 0; j < OC; j++) o[oOff + i * OC + j] = Dot(x, xOff + i * C, w, wOff + j * C, C) + (b is null ? 0 : b[bOff + j]);
-        });
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,9 +74,23 @@ internal static class MatmulFast
         => System.Numerics.Tensors.TensorPrimitives.Dot(a.AsSpan(aOff, n), b.AsSpan(bOff, n));
 
     // dinp (N, C) += dout (N, OC) · w (OC, C)
+    private sealed class InputJob : IParallelBody
+    {
+        public float[] Dx = [], D = [], W = []; public int DxOff, DOff, WOff, N, C, OC;
+        public void Invoke(int blk) => BackwardInputBlock(Dx, DxOff, D, DOff, W, WOff, N, C, OC, blk);
+    }
+    [ThreadStatic] private static InputJob? t_input;
+
     public static void BackwardInput(float[] dx, int dxOff, float[] d, int dOff, float[] w, int wOff, int N, int C, int OC)
     {
-        Parallel.For(0, (N + Rows - 1) / Rows, blk =>
+        var j = t_input ??= new InputJob();
+        (j.Dx, j.DxOff, j.D, j.DOff, j.W, j.WOff, j.N, j.C, j.OC) = (dx, dxOff, d, dOff, w, wOff, N, C, OC);
+        WorkerPool.Shared.For((N + Rows - 1) / Rows, j);
+        j.Dx = j.D = j.W = [];
+    }
+
+    private static void BackwardInputBlock(float[] dx, int dxOff, float[] d, int dOff, float[] w, int wOff, int N, int C, int OC, int blk)
+    {
         {
             int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
             int i = lo;
@@ -94,13 +122,27 @@ internal static class MatmulFast
             for (; i < hi; i++)
                 for (int j = 0; j < OC; j++)
                     System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.AsSpan(wOff + j * C, C), d[dOff + i * OC + j], dx.AsSpan(dxOff + i * C, C), dx.AsSpan(dxOff + i * C, C));
-        });
+        }
     }
 
     // dw (OC, C) += doutᵀ (OC, N) · inp (N, C);  db (OC) += Σ_i dout[i]
+    private sealed class WeightJob : IParallelBody
+    {
+        public float[] Dw = [], D = [], X = []; public float[]? Db; public int DwOff, DbOff, DOff, XOff, N, C, OC;
+        public void Invoke(int blk) => BackwardWeightBlock(Dw, DwOff, Db, DbOff, D, DOff, X, XOff, N, C, OC, blk);
+    }
+    [ThreadStatic] private static WeightJob? t_weight;
+
     public static void BackwardWeight(float[] dw, int dwOff, float[]? db, int dbOff, float[] d, int dOff, float[] x, int xOff, int N, int C, int OC)
     {
-        Parallel.For(0, (OC + 3) / 4, blk =>
+        var j = t_weight ??= new WeightJob();
+        (j.Dw, j.DwOff, j.Db, j.DbOff, j.D, j.DOff, j.X, j.XOff, j.N, j.C, j.OC) = (dw, dwOff, db, dbOff, d, dOff, x, xOff, N, C, OC);
+        WorkerPool.Shared.For((OC + 3) / 4, j);
+        j.Db = null; j.Dw = j.D = j.X = [];
+    }
+
+    private static void BackwardWeightBlock(float[] dw, int dwOff, float[]? db, int dbOff, float[] d, int dOff, float[] x, int xOff, int N, int C, int OC, int blk)
+    {
         {
             int j = blk * 4;
             if (j + 4 <= OC)
@@ -142,6 +184,6 @@ internal static class MatmulFast
                     for (int i = 0; i < N; i++) s += d[dOff + i * OC + jj];
                     db[dbOff + jj] += s;
                 }
-        });
+        }
     }
 }
