@@ -50,15 +50,15 @@ public sealed class Lbfgs
         int evals = 1;
         double fx = f.Evaluate(x, g);
         if (!double.IsFinite(fx) || !AllFinite(g))
-            return Result(fx, 0, false, StopReason.NonFiniteStart, 0, evals, lower, upper);
+            return Result(fx, 0, false, StopReason.NonFiniteStart, 0, evals);
 
         int stored = 0, head = 0; // ring buffer of correction pairs
         int iter = 0;
         while (true)
         {
             double pgNorm = ProjectedGradientNorm(x, g, lower, upper);
-            if (pgNorm <= o.GradientTolerance) return Result(fx, pgNorm, true, StopReason.Gradient, iter, evals, lower, upper);
-            if (iter >= o.MaxIterations) return Result(fx, pgNorm, false, StopReason.MaxIterations, iter, evals, lower, upper);
+            if (pgNorm <= o.GradientTolerance) return Result(fx, pgNorm, true, StopReason.Gradient, iter, evals);
+            if (iter >= o.MaxIterations) return Result(fx, pgNorm, false, StopReason.MaxIterations, iter, evals);
 
             // Free set: a variable at a bound whose gradient pushes it outward stays put this step.
             if (bounded)
@@ -77,7 +77,7 @@ public sealed class Lbfgs
                 // Memory no longer gives a descent direction: restart from steepest descent.
                 stored = 0; head = 0; dg = 0;
                 for (int i = 0; i < n; i++) { d[i] = _free[i] ? -g[i] : 0; dg += d[i] * g[i]; }
-                if (!(dg < 0)) return Result(fx, pgNorm, true, StopReason.Gradient, iter, evals, lower, upper);
+                if (!(dg < 0)) return Result(fx, pgNorm, true, StopReason.Gradient, iter, evals);
             }
 
             // First iteration without memory: a unit step along −g can be wildly scaled; cap it.
@@ -118,8 +118,8 @@ public sealed class Lbfgs
                 // No decrease along steepest descent either. With a gradient this small relative to f the decreases left
                 // are below f's rounding noise: that is the end of representable progress, not a failure.
                 if (pgNorm <= 1e-6 * Math.Max(1, Math.Abs(fx)))
-                    return Result(fx, pgNorm, true, StopReason.StepTooSmall, iter, evals, lower, upper);
-                return Result(fx, pgNorm, false, StopReason.LineSearchFailed, iter, evals, lower, upper);
+                    return Result(fx, pgNorm, true, StopReason.StepTooSmall, iter, evals);
+                return Result(fx, pgNorm, false, StopReason.LineSearchFailed, iter, evals);
             }
 
             // Correction pair s = xNew − x, y = gNew − g, stored only when sᵀy > 0 (curvature condition).
@@ -143,10 +143,10 @@ public sealed class Lbfgs
             if ((fPrev - fx) <= o.RelativeTolerance * Math.Max(Math.Max(Math.Abs(fPrev), Math.Abs(fx)), 1))
             {
                 double pg = ProjectedGradientNorm(x, g, lower, upper);
-                return Result(fx, pg, true, pg <= o.GradientTolerance ? StopReason.Gradient : StopReason.RelativeReduction, iter, evals, lower, upper);
+                return Result(fx, pg, true, pg <= o.GradientTolerance ? StopReason.Gradient : StopReason.RelativeReduction, iter, evals);
             }
             if (Math.Sqrt(ss) <= 1e-15 * (1 + Norm(x)))
-                return Result(fx, ProjectedGradientNorm(x, g, lower, upper), true, StopReason.StepTooSmall, iter, evals, lower, upper);
+                return Result(fx, ProjectedGradientNorm(x, g, lower, upper), true, StopReason.StepTooSmall, iter, evals);
         }
     }
 
@@ -186,8 +186,7 @@ public sealed class Lbfgs
     private int _ringSize = 1;
     private int Wrap(int i) { int r = _ringSize; return i < 0 ? i + r : i >= r ? i - r : i; } // |i| < 2r by construction
 
-    private OptimizeResult Result(double fx, double pgNorm, bool converged, StopReason reason, int iter, int evals,
-        ReadOnlySpan<double> lower, ReadOnlySpan<double> upper)
+    private OptimizeResult Result(double fx, double pgNorm, bool converged, StopReason reason, int iter, int evals)
         => new(_x.ToArray(), fx, _g.ToArray(), pgNorm, converged, reason, iter, evals);
 
     private static double ProjectedGradientNorm(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> lo, ReadOnlySpan<double> hi)

@@ -94,7 +94,7 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
     public T Forward(ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, int B, int Tn)
     {
         Allocate(B, Tn);
-        int C = Config.DModel, L = Config.Layers, NH = Config.Heads, V = Config.VocabSize, N = B * Tn, lay = Layout.Wte;
+        int C = Config.DModel, L = Config.Layers, NH = Config.Heads, V = Config.VocabSize, N = B * Tn;
         tokens.CopyTo(_tokens);
         foreach (var tok in tokens) if ((uint)tok >= (uint)V) throw new ArgumentOutOfRangeException(nameof(tokens), $"token {tok} outside the vocabulary of {V}.");
         Encoder.Forward<T>(A(_a.Encoded, N * C).Span, tokens, Params.AsSpan(Layout.Wte, V * C), Params.AsSpan(Layout.Wpe, Config.Context * C), B, Tn, C);
@@ -117,7 +117,7 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         var last = A(_a.Residual3 + (L - 1) * N * C, N * C);
         LayerNorm.Forward<T>(A(_a.Lnf, N * C).Span, A(_a.LnfMean, N).Span, A(_a.LnfRstd, N).Span, last.Span, Params.AsSpan(Layout.LnfW, C), Params.AsSpan(Layout.LnfB, C), N, C);
-        Matmul.Forward(A(_a.Logits, N * V), A(_a.Lnf, N * C), P(lay, V * C), Seg<T>.Empty, N, C, V); // tied output: logits = lnf · wteᵀ
+        Matmul.Forward(A(_a.Logits, N * V), A(_a.Lnf, N * C), P(Layout.Wte, V * C), Seg<T>.Empty, N, C, V); // tied output: logits = lnf · wteᵀ
         if (targets.IsEmpty) return T.NaN;
         targets.CopyTo(_targets);
         CrossEntropy.Forward(A(_a.Probs, N * V), A(_a.Losses, N).Span, A(_a.Logits, N * V), targets, N, V);
