@@ -22,7 +22,7 @@ public sealed class WorkerPool
     private readonly int _threads;
     private readonly SemaphoreSlim _start = new(0);
     private readonly ManualResetEventSlim _done = new(false);
-    private readonly object _gate = new();
+    private int _busy; // 0 idle, 1 running: a non-reentrant gate (a nested or concurrent call runs serially instead)
     private IParallelBody? _body;
     private int _count, _next, _pending;
     private Exception? _error;
@@ -37,7 +37,7 @@ public sealed class WorkerPool
     public void For(int count, IParallelBody body)
     {
         if (count <= 0) return;
-        if (count == 1 || _threads == 1 || !Monitor.TryEnter(_gate)) { for (int i = 0; i < count; i++) body.Invoke(i); return; }
+        if (count == 1 || _threads == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) { for (int i = 0; i < count; i++) body.Invoke(i); return; }
         try
         {
             _body = body; _count = count; _next = -1; _error = null;
@@ -50,7 +50,7 @@ public sealed class WorkerPool
             _body = null;
             if (_error is { } e) ExceptionDispatchInfo.Capture(e).Throw();
         }
-        finally { Monitor.Exit(_gate); }
+        finally { Volatile.Write(ref _busy, 0); }
     }
 
     private void Drain()
