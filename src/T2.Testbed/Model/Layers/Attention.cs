@@ -35,30 +35,28 @@ public static class Attention
     {
         int C3 = 3 * C, hs = C / NH;
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
+        int b = bh / NH, h = bh % NH;
+        var x = inp.Span; var pre = preatt.Span; var a = att.Span; var o = output.Span;
+        for (int t = 0; t < Tn; t++)
         {
-            int b = bh / NH, h = bh % NH;
-            var x = inp.Span; var pre = preatt.Span; var a = att.Span; var o = output.Span;
-            for (int t = 0; t < Tn; t++)
+            int q = b * Tn * C3 + t * C3 + h * hs;
+            int row = ((b * NH + h) * Tn + t) * Tn;
+            T max = T.NegativeInfinity;
+            for (int t2 = 0; t2 <= t; t2++)
             {
-                int q = b * Tn * C3 + t * C3 + h * hs;
-                int row = ((b * NH + h) * Tn + t) * Tn;
-                T max = T.NegativeInfinity;
-                for (int t2 = 0; t2 <= t; t2++)
-                {
-                    int k = b * Tn * C3 + t2 * C3 + h * hs + C;
-                    T v = TensorPrimitives.Dot<T>(x.Slice(q, hs), x.Slice(k, hs)) * scale;
-                    pre[row + t2] = v;
-                    if (v > max) max = v;
-                }
-                T sum = T.Zero;
-                for (int t2 = 0; t2 <= t; t2++) { T e = T.Exp(pre[row + t2] - max); a[row + t2] = e; sum += e; }
-                T inv = T.One / sum;
-                for (int t2 = 0; t2 < Tn; t2++) a[row + t2] = t2 <= t ? a[row + t2] * inv : T.Zero;
-                int outOff = b * Tn * C + t * C + h * hs;
-                var oh = o.Slice(outOff, hs); oh.Clear();
-                for (int t2 = 0; t2 <= t; t2++)
-                    TensorPrimitives.MultiplyAdd(x.Slice(b * Tn * C3 + t2 * C3 + h * hs + 2 * C, hs), a[row + t2], oh, oh);
+                int k = b * Tn * C3 + t2 * C3 + h * hs + C;
+                T v = TensorPrimitives.Dot<T>(x.Slice(q, hs), x.Slice(k, hs)) * scale;
+                pre[row + t2] = v;
+                if (v > max) max = v;
             }
+            T sum = T.Zero;
+            for (int t2 = 0; t2 <= t; t2++) { T e = T.Exp(pre[row + t2] - max); a[row + t2] = e; sum += e; }
+            T inv = T.One / sum;
+            for (int t2 = 0; t2 < Tn; t2++) a[row + t2] = t2 <= t ? a[row + t2] * inv : T.Zero;
+            int outOff = b * Tn * C + t * C + h * hs;
+            var oh = o.Slice(outOff, hs); oh.Clear();
+            for (int t2 = 0; t2 <= t; t2++)
+                TensorPrimitives.MultiplyAdd(x.Slice(b * Tn * C3 + t2 * C3 + h * hs + 2 * C, hs), a[row + t2], oh, oh);
         }
     }
 
@@ -77,33 +75,31 @@ public static class Attention
     {
         int C3 = 3 * C, hs = C / NH;
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
+        int b = bh / NH, h = bh % NH;
+        var x = inp.Span; var dx = dinp.Span; var a = att.Span; var da = datt.Span; var dpre = dpreatt.Span; var d = dout.Span;
+        for (int t = 0; t < Tn; t++)
         {
-            int b = bh / NH, h = bh % NH;
-            var x = inp.Span; var dx = dinp.Span; var a = att.Span; var da = datt.Span; var dpre = dpreatt.Span; var d = dout.Span;
-            for (int t = 0; t < Tn; t++)
+            int row = ((b * NH + h) * Tn + t) * Tn;
+            int dOff = b * Tn * C + t * C + h * hs;
+            // out[t] = Σ_t2 att[t, t2] · v[t2]  →  datt[t, t2] = dout[t]·v[t2];  dv[t2] += att[t, t2]·dout[t]
+            for (int t2 = 0; t2 <= t; t2++)
             {
-                int row = ((b * NH + h) * Tn + t) * Tn;
-                int dOff = b * Tn * C + t * C + h * hs;
-                // out[t] = Σ_t2 att[t, t2] · v[t2]  →  datt[t, t2] = dout[t]·v[t2];  dv[t2] += att[t, t2]·dout[t]
-                for (int t2 = 0; t2 <= t; t2++)
-                {
-                    int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
-                    da[row + t2] += TensorPrimitives.Dot<T>(x.Slice(v, hs), d.Slice(dOff, hs));
-                    TensorPrimitives.MultiplyAdd(d.Slice(dOff, hs), a[row + t2], dx.Slice(v, hs), dx.Slice(v, hs));
-                }
-                // att = softmax(preatt)  →  dpreatt[t2] = att[t2]·(datt[t2] − Σ_t3 att[t3]·datt[t3])
-                T dot = T.Zero;
-                for (int t2 = 0; t2 <= t; t2++) dot += a[row + t2] * da[row + t2];
-                for (int t2 = 0; t2 <= t; t2++) dpre[row + t2] += a[row + t2] * (da[row + t2] - dot);
-                // preatt[t, t2] = scale · q[t]·k[t2]  →  dq[t] += scale·dpreatt·k[t2];  dk[t2] += scale·dpreatt·q[t]
-                int q = b * Tn * C3 + t * C3 + h * hs;
-                for (int t2 = 0; t2 <= t; t2++)
-                {
-                    int k = b * Tn * C3 + t2 * C3 + h * hs + C;
-                    T g = dpre[row + t2] * scale;
-                    TensorPrimitives.MultiplyAdd(x.Slice(k, hs), g, dx.Slice(q, hs), dx.Slice(q, hs));
-                    TensorPrimitives.MultiplyAdd(x.Slice(q, hs), g, dx.Slice(k, hs), dx.Slice(k, hs));
-                }
+                int v = b * Tn * C3 + t2 * C3 + h * hs + 2 * C;
+                da[row + t2] += TensorPrimitives.Dot<T>(x.Slice(v, hs), d.Slice(dOff, hs));
+                TensorPrimitives.MultiplyAdd(d.Slice(dOff, hs), a[row + t2], dx.Slice(v, hs), dx.Slice(v, hs));
+            }
+            // att = softmax(preatt)  →  dpreatt[t2] = att[t2]·(datt[t2] − Σ_t3 att[t3]·datt[t3])
+            T dot = T.Zero;
+            for (int t2 = 0; t2 <= t; t2++) dot += a[row + t2] * da[row + t2];
+            for (int t2 = 0; t2 <= t; t2++) dpre[row + t2] += a[row + t2] * (da[row + t2] - dot);
+            // preatt[t, t2] = scale · q[t]·k[t2]  →  dq[t] += scale·dpreatt·k[t2];  dk[t2] += scale·dpreatt·q[t]
+            int q = b * Tn * C3 + t * C3 + h * hs;
+            for (int t2 = 0; t2 <= t; t2++)
+            {
+                int k = b * Tn * C3 + t2 * C3 + h * hs + C;
+                T g = dpre[row + t2] * scale;
+                TensorPrimitives.MultiplyAdd(x.Slice(k, hs), g, dx.Slice(q, hs), dx.Slice(q, hs));
+                TensorPrimitives.MultiplyAdd(x.Slice(q, hs), g, dx.Slice(k, hs), dx.Slice(k, hs));
             }
         }
     }

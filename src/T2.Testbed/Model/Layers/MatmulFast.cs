@@ -30,18 +30,16 @@ internal static class MatmulFast
 
     private static void ForwardBlock(float[] o, int oOff, float[] x, int xOff, float[] w, int wOff, float[]? b, int bOff, int N, int C, int OC, int blk)
     {
+        int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
+        int i = lo;
+        for (; i + 4 <= hi; i += 4)
         {
-            int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
-            int i = lo;
-            for (; i + 4 <= hi; i += 4)
-            {
-                int j = 0;
-                for (; j + 4 <= OC; j += 4) Tile4x4(o, oOff, x, xOff, w, wOff, b, bOff, i, j, C, OC);
-                for (; j < OC; j++) for (int r = 0; r < 4; r++) o[oOff + (i + r) * OC + j] = Dot(x, xOff + (i + r) * C, w, wOff + j * C, C) + (b is null ? 0 : b[bOff + j]);
-            }
-            for (; i < hi; i++)
-                for (int j = 0; j < OC; j++) o[oOff + i * OC + j] = Dot(x, xOff + i * C, w, wOff + j * C, C) + (b is null ? 0 : b[bOff + j]);
+            int j = 0;
+            for (; j + 4 <= OC; j += 4) Tile4x4(o, oOff, x, xOff, w, wOff, b, bOff, i, j, C, OC);
+            for (; j < OC; j++) for (int r = 0; r < 4; r++) o[oOff + (i + r) * OC + j] = Dot(x, xOff + (i + r) * C, w, wOff + j * C, C) + (b is null ? 0 : b[bOff + j]);
         }
+        for (; i < hi; i++)
+            for (int j = 0; j < OC; j++) o[oOff + i * OC + j] = Dot(x, xOff + i * C, w, wOff + j * C, C) + (b is null ? 0 : b[bOff + j]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -70,6 +68,41 @@ internal static class MatmulFast
         r0 += OC; o[r0] = Vector256.Sum(a30) + b0; o[r0 + 1] = Vector256.Sum(a31) + b1; o[r0 + 2] = Vector256.Sum(a32) + b2; o[r0 + 3] = Vector256.Sum(a33) + b3;
     }
 
+    /// <summary>A 4-row × 16-column block of a row-major matrix (row stride C) held in eight Vector256 registers.</summary>
+    private struct Tile4x16
+    {
+        private Vector256<float> _s00, _s01, _s10, _s11, _s20, _s21, _s30, _s31;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Tile4x16 Load(ref float r, int stride) => new()
+        {
+            _s00 = Vector256.LoadUnsafe(ref r), _s01 = Vector256.LoadUnsafe(ref r, 8),
+            _s10 = Vector256.LoadUnsafe(ref r, (nuint)stride), _s11 = Vector256.LoadUnsafe(ref r, (nuint)(stride + 8)),
+            _s20 = Vector256.LoadUnsafe(ref r, (nuint)(2 * stride)), _s21 = Vector256.LoadUnsafe(ref r, (nuint)(2 * stride + 8)),
+            _s30 = Vector256.LoadUnsafe(ref r, (nuint)(3 * stride)), _s31 = Vector256.LoadUnsafe(ref r, (nuint)(3 * stride + 8)),
+        };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Store(ref float r, int stride)
+        {
+            _s00.StoreUnsafe(ref r); _s01.StoreUnsafe(ref r, 8);
+            _s10.StoreUnsafe(ref r, (nuint)stride); _s11.StoreUnsafe(ref r, (nuint)(stride + 8));
+            _s20.StoreUnsafe(ref r, (nuint)(2 * stride)); _s21.StoreUnsafe(ref r, (nuint)(2 * stride + 8));
+            _s30.StoreUnsafe(ref r, (nuint)(3 * stride)); _s31.StoreUnsafe(ref r, (nuint)(3 * stride + 8));
+        }
+
+        /// <summary>Row r += g_r · (v0, v1): the rank-1 update both backward kernels are made of.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Fma(float g0, float g1, float g2, float g3, Vector256<float> v0, Vector256<float> v1)
+        {
+            var b0 = Vector256.Create(g0); var b1 = Vector256.Create(g1); var b2 = Vector256.Create(g2); var b3 = Vector256.Create(g3);
+            _s00 = Vector256.FusedMultiplyAdd(b0, v0, _s00); _s01 = Vector256.FusedMultiplyAdd(b0, v1, _s01);
+            _s10 = Vector256.FusedMultiplyAdd(b1, v0, _s10); _s11 = Vector256.FusedMultiplyAdd(b1, v1, _s11);
+            _s20 = Vector256.FusedMultiplyAdd(b2, v0, _s20); _s21 = Vector256.FusedMultiplyAdd(b2, v1, _s21);
+            _s30 = Vector256.FusedMultiplyAdd(b3, v0, _s30); _s31 = Vector256.FusedMultiplyAdd(b3, v1, _s31);
+        }
+    }
+
     private static float Dot(float[] a, int aOff, float[] b, int bOff, int n)
         => System.Numerics.Tensors.TensorPrimitives.Dot(a.AsSpan(aOff, n), b.AsSpan(bOff, n));
 
@@ -91,38 +124,24 @@ internal static class MatmulFast
 
     private static void BackwardInputBlock(float[] dx, int dxOff, float[] d, int dOff, float[] w, int wOff, int N, int C, int OC, int blk)
     {
-        {
-            int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
-            int i = lo;
-            for (; i + 4 <= hi; i += 4)
-                for (int c = 0; c < C; c += 16)
-                {
-                    ref float dxr = ref dx[dxOff + i * C + c];
-                    Vector256<float> s00 = Vector256.LoadUnsafe(ref dxr), s01 = Vector256.LoadUnsafe(ref dxr, 8);
-                    Vector256<float> s10 = Vector256.LoadUnsafe(ref dxr, (nuint)C), s11 = Vector256.LoadUnsafe(ref dxr, (nuint)(C + 8));
-                    Vector256<float> s20 = Vector256.LoadUnsafe(ref dxr, (nuint)(2 * C)), s21 = Vector256.LoadUnsafe(ref dxr, (nuint)(2 * C + 8));
-                    Vector256<float> s30 = Vector256.LoadUnsafe(ref dxr, (nuint)(3 * C)), s31 = Vector256.LoadUnsafe(ref dxr, (nuint)(3 * C + 8));
-                    int dRow = dOff + i * OC;
-                    for (int j = 0; j < OC; j++)
-                    {
-                        ref float wr = ref w[wOff + j * C + c];
-                        var w0 = Vector256.LoadUnsafe(ref wr); var w1 = Vector256.LoadUnsafe(ref wr, 8);
-                        var g0 = Vector256.Create(d[dRow + j]); var g1 = Vector256.Create(d[dRow + OC + j]);
-                        var g2 = Vector256.Create(d[dRow + 2 * OC + j]); var g3 = Vector256.Create(d[dRow + 3 * OC + j]);
-                        s00 = Vector256.FusedMultiplyAdd(g0, w0, s00); s01 = Vector256.FusedMultiplyAdd(g0, w1, s01);
-                        s10 = Vector256.FusedMultiplyAdd(g1, w0, s10); s11 = Vector256.FusedMultiplyAdd(g1, w1, s11);
-                        s20 = Vector256.FusedMultiplyAdd(g2, w0, s20); s21 = Vector256.FusedMultiplyAdd(g2, w1, s21);
-                        s30 = Vector256.FusedMultiplyAdd(g3, w0, s30); s31 = Vector256.FusedMultiplyAdd(g3, w1, s31);
-                    }
-                    s00.StoreUnsafe(ref dxr); s01.StoreUnsafe(ref dxr, 8);
-                    s10.StoreUnsafe(ref dxr, (nuint)C); s11.StoreUnsafe(ref dxr, (nuint)(C + 8));
-                    s20.StoreUnsafe(ref dxr, (nuint)(2 * C)); s21.StoreUnsafe(ref dxr, (nuint)(2 * C + 8));
-                    s30.StoreUnsafe(ref dxr, (nuint)(3 * C)); s31.StoreUnsafe(ref dxr, (nuint)(3 * C + 8));
-                }
-            for (; i < hi; i++)
+        int lo = blk * Rows, hi = Math.Min(N, lo + Rows);
+        int i = lo;
+        for (; i + 4 <= hi; i += 4)
+            for (int c = 0; c < C; c += 16)
+            {
+                ref float dxr = ref dx[dxOff + i * C + c];
+                var t = Tile4x16.Load(ref dxr, C);
+                int dRow = dOff + i * OC;
                 for (int j = 0; j < OC; j++)
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.AsSpan(wOff + j * C, C), d[dOff + i * OC + j], dx.AsSpan(dxOff + i * C, C), dx.AsSpan(dxOff + i * C, C));
-        }
+                {
+                    ref float wr = ref w[wOff + j * C + c];
+                    t.Fma(d[dRow + j], d[dRow + OC + j], d[dRow + 2 * OC + j], d[dRow + 3 * OC + j], Vector256.LoadUnsafe(ref wr), Vector256.LoadUnsafe(ref wr, 8));
+                }
+                t.Store(ref dxr, C);
+            }
+        for (; i < hi; i++)
+            for (int j = 0; j < OC; j++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.AsSpan(wOff + j * C, C), d[dOff + i * OC + j], dx.AsSpan(dxOff + i * C, C), dx.AsSpan(dxOff + i * C, C));
     }
 
     // dw (OC, C) += doutᵀ (OC, N) · inp (N, C);  db (OC) += Σ_i dout[i]
@@ -143,47 +162,34 @@ internal static class MatmulFast
 
     private static void BackwardWeightBlock(float[] dw, int dwOff, float[]? db, int dbOff, float[] d, int dOff, float[] x, int xOff, int N, int C, int OC, int blk)
     {
+        int j = blk * 4;
+        if (j + 4 <= OC)
         {
-            int j = blk * 4;
-            if (j + 4 <= OC)
+            for (int c = 0; c < C; c += 16)
             {
-                for (int c = 0; c < C; c += 16)
+                ref float dwr = ref dw[dwOff + j * C + c];
+                var t = Tile4x16.Load(ref dwr, C);
+                for (int i = 0; i < N; i++)
                 {
-                    ref float dwr = ref dw[dwOff + j * C + c];
-                    Vector256<float> s00 = Vector256.LoadUnsafe(ref dwr), s01 = Vector256.LoadUnsafe(ref dwr, 8);
-                    Vector256<float> s10 = Vector256.LoadUnsafe(ref dwr, (nuint)C), s11 = Vector256.LoadUnsafe(ref dwr, (nuint)(C + 8));
-                    Vector256<float> s20 = Vector256.LoadUnsafe(ref dwr, (nuint)(2 * C)), s21 = Vector256.LoadUnsafe(ref dwr, (nuint)(2 * C + 8));
-                    Vector256<float> s30 = Vector256.LoadUnsafe(ref dwr, (nuint)(3 * C)), s31 = Vector256.LoadUnsafe(ref dwr, (nuint)(3 * C + 8));
-                    for (int i = 0; i < N; i++)
-                    {
-                        ref float xr = ref x[xOff + i * C + c];
-                        var x0 = Vector256.LoadUnsafe(ref xr); var x1 = Vector256.LoadUnsafe(ref xr, 8);
-                        int dr = dOff + i * OC + j;
-                        var g0 = Vector256.Create(d[dr]); var g1 = Vector256.Create(d[dr + 1]); var g2 = Vector256.Create(d[dr + 2]); var g3 = Vector256.Create(d[dr + 3]);
-                        s00 = Vector256.FusedMultiplyAdd(g0, x0, s00); s01 = Vector256.FusedMultiplyAdd(g0, x1, s01);
-                        s10 = Vector256.FusedMultiplyAdd(g1, x0, s10); s11 = Vector256.FusedMultiplyAdd(g1, x1, s11);
-                        s20 = Vector256.FusedMultiplyAdd(g2, x0, s20); s21 = Vector256.FusedMultiplyAdd(g2, x1, s21);
-                        s30 = Vector256.FusedMultiplyAdd(g3, x0, s30); s31 = Vector256.FusedMultiplyAdd(g3, x1, s31);
-                    }
-                    s00.StoreUnsafe(ref dwr); s01.StoreUnsafe(ref dwr, 8);
-                    s10.StoreUnsafe(ref dwr, (nuint)C); s11.StoreUnsafe(ref dwr, (nuint)(C + 8));
-                    s20.StoreUnsafe(ref dwr, (nuint)(2 * C)); s21.StoreUnsafe(ref dwr, (nuint)(2 * C + 8));
-                    s30.StoreUnsafe(ref dwr, (nuint)(3 * C)); s31.StoreUnsafe(ref dwr, (nuint)(3 * C + 8));
+                    ref float xr = ref x[xOff + i * C + c];
+                    int dr = dOff + i * OC + j;
+                    t.Fma(d[dr], d[dr + 1], d[dr + 2], d[dr + 3], Vector256.LoadUnsafe(ref xr), Vector256.LoadUnsafe(ref xr, 8));
                 }
+                t.Store(ref dwr, C);
             }
-            else
-            {
-                for (int jj = j; jj < OC; jj++)
-                    for (int i = 0; i < N; i++)
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.AsSpan(xOff + i * C, C), d[dOff + i * OC + jj], dw.AsSpan(dwOff + jj * C, C), dw.AsSpan(dwOff + jj * C, C));
-            }
-            if (db is not null)
-                for (int jj = j; jj < Math.Min(OC, j + 4); jj++)
-                {
-                    float s = 0;
-                    for (int i = 0; i < N; i++) s += d[dOff + i * OC + jj];
-                    db[dbOff + jj] += s;
-                }
         }
+        else
+        {
+            for (int jj = j; jj < OC; jj++)
+                for (int i = 0; i < N; i++)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.AsSpan(xOff + i * C, C), d[dOff + i * OC + jj], dw.AsSpan(dwOff + jj * C, C), dw.AsSpan(dwOff + jj * C, C));
+        }
+        if (db is not null)
+            for (int jj = j; jj < Math.Min(OC, j + 4); jj++)
+            {
+                float s = 0;
+                for (int i = 0; i < N; i++) s += d[dOff + i * OC + jj];
+                db[dbOff + jj] += s;
+            }
     }
 }
