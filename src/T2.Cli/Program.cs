@@ -7,9 +7,20 @@ namespace T2.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, new CliContext(() => AnsiConsole.Console, Console.Out, Console.Error));
+    public static int Main(string[] args) => Run(args, new CliContext(MakeConsole, Console.Out, Console.Error));
 
-    /// <summary>Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage.</summary>
+    // Piped output defaults to 80 columns; COLUMNS (as exported by shells and set by users) overrides the width.
+    private static IAnsiConsole MakeConsole()
+    {
+        var console = AnsiConsole.Console;
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int w) && w >= 20 && w <= 1000) console.Profile.Width = w;
+        return console;
+    }
+
+    /// <summary>
+    /// Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage,
+    /// 3 --strict and a health or trust warning (every output was still written).
+    /// </summary>
     public static int Run(string[] args, CliContext ctx)
     {
         var root = new RootCommand("t2 — Train-to-Test scaling laws: estimate pass@k, fit the laws, plan (N, D, k).");
@@ -37,8 +48,11 @@ public static class Program
         }
         catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; } // core validation of values
+        catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
         catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (UnauthorizedAccessException e) { ctx.Error.WriteLine($"t2: permission denied: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
+        catch (IOException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
         catch (Exception e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1")
         {
             ctx.Error.WriteLine($"t2: internal error ({e.GetType().Name}): {e.Message} — rerun with T2_DEBUG=1 for the stack trace, and please report it.");

@@ -47,7 +47,7 @@ public static class BenchCommand
                 ctx.Out.WriteLine(Json.Write(w =>
                 {
                     w.WriteStartObject();
-                    w.WriteNumber("points", pts.N.Length); w.WriteNumber("starts", first.StartsTried); w.WriteNumber("threads", Environment.ProcessorCount);
+                    w.WriteNumber("points", pts.N.Length); w.WriteNumber("starts", first.Diagnostics.StartsTried); w.WriteNumber("threads", Environment.ProcessorCount);
                     w.Number("first_fit_ms", firstMs); w.Number("median_fit_ms", times[reps / 2]); w.Number("min_fit_ms", times[0]);
                     w.WriteNumber("bootstrap_resamples", b); w.Number("bootstrap_ms", bootMs); w.WriteNumber("bootstrap_succeeded", bootOk);
                     w.Number("objective", first.Objective);
@@ -56,7 +56,7 @@ public static class BenchCommand
             else
             {
                 var t = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-                t.AddRow("points / starts / threads", $"{pts.N.Length} / {first.StartsTried} / {Environment.ProcessorCount}");
+                t.AddRow("points / starts / threads", $"{pts.N.Length} / {first.Diagnostics.StartsTried} / {Environment.ProcessorCount}");
                 t.AddRow("first fit (includes JIT)", $"{firstMs:F0} ms");
                 t.AddRow($"median of {reps} fits", $"{times[reps / 2]:F0} ms");
                 if (b > 0) t.AddRow($"{b} bootstrap fits", $"{bootMs:F0} ms ({bootOk} succeeded)");
@@ -99,14 +99,14 @@ public static class BenchCommand
                 ctx.Out.WriteLine(Json.Write(w =>
                 {
                     w.WriteStartObject(); w.WriteString("task", task); w.WriteNumber("checkpoints", cps.Count);
-                    w.WriteNumber("approach1_starts", fit1.Approach1!.StartsTried); w.Number("approach1_ms", a1Ms); w.Number("frontier_100_ms", frontierMs);
+                    w.WriteNumber("approach1_starts", fit1.Approach1!.Diagnostics.StartsTried); w.Number("approach1_ms", a1Ms); w.Number("frontier_100_ms", frontierMs);
                     w.WriteEndObject();
                 }));
             else
             {
                 var t = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
                 t.AddRow("task / checkpoints", $"{task} / {cps.Count}");
-                t.AddRow($"Approach 1, {fit1.Approach1!.StartsTried} starts (curves + Beta checks included)", $"{a1Ms:F0} ms");
+                t.AddRow($"Approach 1, {fit1.Approach1!.Diagnostics.StartsTried} starts (curves + Beta checks included)", $"{a1Ms:F0} ms");
                 t.AddRow("100-point frontier (Approach 2 planner)", $"{frontierMs:F0} ms");
                 ctx.Console.Write(t);
             }

@@ -4,72 +4,80 @@ using System.Text;
 using Spectre.Console;
 using T2.Cli.Data;
 using T2.Cli.Rendering;
+using T2.Core.Health;
 using T2.Core.Planning;
 
 namespace T2.Cli.Commands;
 
-/// <summary><c>t2 frontier</c>: the optimum across training budgets → CSV and PNG/SVG plots.</summary>
+/// <summary><c>t2 frontier</c>: the optimum across training budgets → CSV (with each point's trust) and PNG/SVG plots.</summary>
 public static class FrontierCommand
 {
+    public const int MaxPoints = 2000;
+
     public static Command Build(CliContext ctx)
     {
-        var fit = new Option<string>("--fit") { Description = "Fit file from 't2 fit t2'.", Required = true };
+        var fit = CommonOptions.Fit("Fit file from 't2 fit t2'.");
         var cInf = new Option<double>("--c-inf") { Description = "Inference FLOPs per served token (k = C_inf/2N).", Required = true };
         var from = new Option<double>("--from") { Description = "Smallest training budget (FLOPs).", DefaultValueFactory = _ => 1e17 };
         var to = new Option<double>("--to") { Description = "Largest training budget (FLOPs).", DefaultValueFactory = _ => 1e25 };
-        var points = new Option<int>("--points") { Description = "Budgets, log-spaced.", DefaultValueFactory = _ => 50 };
+        var points = new Option<int>("--points") { Description = $"Budgets, log-spaced (2 to {MaxPoints}).", DefaultValueFactory = _ => 50 };
+        points.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 2 || v > MaxPoints) r.AddError($"--points {v}: must lie in [2, {MaxPoints}]."); });
         var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1." };
         var task = new Option<string?>("--task") { Description = "Only this task." };
-        var output = new Option<string>("--out") { Description = "Directory for frontier.csv and the plots.", Required = true };
+        var output = CommonOptions.Out("Directory for frontier.csv and the plots.");
+        var strict = CommonOptions.Strict();
         var cmd = new Command("frontier", "Optimal N*, D*, D*/N*, k* against C_train for both approaches and Chinchilla; CSV + PNG/SVG.")
-        { fit, cInf, from, to, points, integerK, task, output };
+        { fit, cInf, from, to, points, integerK, task, output, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
-            var doc = FitFile.Read(path);
             double a = p.GetValue(from), b = p.GetValue(to), ci = p.GetValue(cInf);
-            int m = p.GetValue(points);
-            if (!(a > 0 && b > a)) throw new UsageException("--from and --to must satisfy 0 < from < to.");
-            if (m < 2) throw new UsageException("--points must be ≥ 2.");
-            if (!(ci > 0)) throw new UsageException("--c-inf must be > 0.");
+            if (!(a > 0 && b > a) || b > Limits.MaxFlops) throw new UsageException($"--from and --to must satisfy 0 < from < to ≤ {Limits.MaxFlops:G0}.");
+            if (!(ci > 0) || ci > Limits.MaxFlops) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
             var dir = p.GetValue(output)!;
-            var cs = Enumerable.Range(0, m).Select(i => Math.Exp(Math.Log(a) + (Math.Log(b) - Math.Log(a)) * i / (m - 1))).ToArray();
-            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,extrapolated\n");
-            foreach (var t in PlanSupport.Tasks(doc, p.GetValue(task), path))
+            if (File.Exists(dir)) throw new InputException(dir, 0, null, "--out is a file; frontier writes a directory (frontier.csv and plots).");
+            var doc = FitFile.Read(path);
+            T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
+            var cs = TaskPlanner.LogSpaced(a, b, p.GetValue(points));
+            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict\n");
+            var findings = new List<Finding>();
+            foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
             {
+                var plans = TaskPlanner.Frontier(FitFile.Fitted(t), cs, ci, p.GetValue(integerK));
                 var series = new List<(string, PlanPoint[])>();
-                var chin = new PlanPoint[m];
-                var byApproach = new Dictionary<string, PlanPoint[]>();
-                for (int i = 0; i < m; i++)
+                foreach (var g in plans.GroupBy(x => x.Approach))
                 {
-                    var budget = new PlanBudget { CTrain = cs[i], CInf = ci, IntegerK = p.GetValue(integerK) };
-                    foreach (var pa in PlanSupport.PlanTask(t, budget, 0.95, withIntervals: false))
+                    var list = g.ToList();
+                    series.Add(($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray()));
+                    foreach (var x in list)
                     {
-                        if (!byApproach.TryGetValue(pa.Approach, out var arr)) byApproach[pa.Approach] = arr = new PlanPoint[m];
-                        arr[i] = pa.Plan.Optimum;
-                        chin[i] = pa.Plan.Chinchilla; // same (N, D, k) for both approaches: one stage-1 law per task
-                        Row(csv, t.Task, "approach" + pa.Approach, cs[i], ci, pa.Plan.Optimum, pa.MetricName, string.Join("|", pa.Plan.Extrapolated));
-                        Row(csv, t.Task, "chinchilla_scored_by_approach" + pa.Approach, cs[i], ci, pa.Plan.Chinchilla, pa.MetricName, "");
+                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust);
+                        Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust);
+                        findings.Add(new Finding("frontier_trust", x.Trust.Severity, x.Trust.Verdict));
                     }
                 }
-                foreach (var (ap, arr) in byApproach) series.Add(($"T² approach {ap}", arr));
-                series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", chin));
+                // One stage-1 law per task: the baseline's (N, D, k) is the same for both approaches.
+                series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
                 string safe = string.Concat(t.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
                 Plots.Frontier(Path.Combine(dir, safe), cs, series, ci);
             }
-            Directory.CreateDirectory(dir);
             var csvPath = Path.Combine(dir, "frontier.csv");
-            var tmp = csvPath + $".{Environment.ProcessId}.tmp";
-            File.WriteAllText(tmp, csv.ToString());
-            File.Move(tmp, csvPath, overwrite: true);
+            T2.IO.AtomicFile.WriteAllText(csvPath, csv.ToString());
             ctx.Console.MarkupLine($"wrote {Markup.Escape(csvPath)} and plots under {Markup.Escape(dir)}/<task>/ (frontier_tokens_per_param, frontier_n, frontier_d, frontier_k; .png and .svg)");
-            return 0;
+            var worst = findings.Count == 0 ? Severity.Info : findings.Max(f => f.Severity);
+            int flagged = findings.Count(f => f.Severity >= Severity.Warn);
+            ctx.Console.MarkupLine($"trust: {flagged} of {findings.Count} frontier optima carry warnings (worst {T2.Core.Health.Findings.Name(worst)}; the CSV's verdict column says why).");
+            return CommonOptions.Exit(0, p.GetValue(strict), findings);
         });
         return cmd;
     }
 
-    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, string flags) =>
-        sb.AppendLine(string.Join(",", task.Contains(',') ? $"\"{task}\"" : task, approach, F(c), F(ci), F(p.N), F(p.D), F(p.TokensPerParameter), F(p.K), F(p.Predicted), metric, flags));
+    private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+
+    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t) =>
+        sb.AppendLine(string.Join(",", Csv(task), approach, F(c), F(ci), F(p.N), F(p.D), F(p.TokensPerParameter), F(p.K), F(p.Predicted), metric,
+            F(t.Extrapolation.N), F(t.Extrapolation.D), F(t.Extrapolation.TokensPerParameter), F(t.Extrapolation.K), t.KBelowOne ? "1" : "0",
+            t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict)));
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

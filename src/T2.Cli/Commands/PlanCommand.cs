@@ -1,46 +1,65 @@
 using System.CommandLine;
-using System.Text.Json;
 using Spectre.Console;
 using T2.Cli.Data;
 using T2.Cli.Rendering;
+using T2.Core.Health;
 using T2.Core.Planning;
+using T2.Core.Statistics;
 
 namespace T2.Cli.Commands;
 
-/// <summary><c>t2 plan</c>: the joint optimum (N*, D*, k*) under a budget, beside the Chinchilla baseline.</summary>
+/// <summary>
+/// <c>t2 plan</c>: with a T² fit file, the joint optimum (N*, D*, k*) under a budget beside the Chinchilla baseline; with a
+/// loss-law fit file, the compute-optimal (N, D) with bootstrap intervals. Every answer carries its trust.
+/// </summary>
 public static class PlanCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var fit = new Option<string>("--fit") { Description = "Fit file from 't2 fit t2'.", Required = true };
+        var fit = CommonOptions.Fit();
         var cTrain = new Option<string?>("--c-train") { Description = "Training budget C_train = 6ND in FLOPs (a comma list plans several)." };
         var cInf = new Option<double?>("--c-inf") { Description = "Inference budget per served token, C_inf = 2Nk FLOPs (k = C_inf/2N)." };
         var k = new Option<double?>("--k") { Description = "Fixed samples per query instead of --c-inf." };
-        var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1 (k = ⌊C_inf/2N⌋)." };
+        var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1 (k = max(1, ⌊C_inf/2N⌋); trust says when that exceeds the budget)." };
         var cTotal = new Option<double?>("--c-total") { Description = "One end-to-end budget 6ND + Q·L·2N·k (with --queries and --tokens-per-query)." };
         var queries = new Option<double?>("--queries") { Description = "Queries Q served over the model's life (with --c-total)." };
         var tpq = new Option<double?>("--tokens-per-query") { Description = "Tokens L per sampled answer (with --c-total)." };
         var task = new Option<string?>("--task") { Description = "Plan only this task." };
-        var level = new Option<double>("--level") { Description = "Interval level for bootstrap replicates in the fit.", DefaultValueFactory = _ => 0.95 };
-        var json = new Option<bool>("--json") { Description = "Print {\"plans\": [...]}." };
-        var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k.")
-        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, json };
+        var level = CommonOptions.Level();
+        var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
+        var strict = CommonOptions.Strict();
+        var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
+            "or, for a loss-law fit file, the compute-optimal (N, D).")
+        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, json, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
+            if (FitFileIo.Kind(path) == "loss")
+            {
+                if (p.GetValue(cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
+                if (p.GetValue(cInf) is not null || p.GetValue(k) is not null || p.GetValue(cTotal) is not null)
+                    throw new UsageException("a loss-law fit file has no k: give only --c-train (use a T² fit file for --c-inf, --k or --c-total).");
+                return LossPlan(ctx, LossFitFile.Read(path), ParseLists.Flops(p.GetValue(cTrain)!, "--c-train"), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
+            }
             var doc = FitFile.Read(path);
             var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
-            var plans = new List<PlanSupport.PlannedApproach>();
-            var budgetOf = new List<PlanBudget>();
+            var plans = new List<ApproachPlan>();
             foreach (var b in budgets)
-                foreach (var t in PlanSupport.Tasks(doc, p.GetValue(task), path))
-                    foreach (var pa in PlanSupport.PlanTask(t, b, p.GetValue(level))) { plans.Add(pa); budgetOf.Add(b); }
-            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, budgetOf));
-            else Render(ctx.Console, plans, budgetOf);
-            return 0;
+                foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
+                    plans.AddRange(TaskPlanner.Plan(FitFile.Fitted(t), b, p.GetValue(level)));
+            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans));
+            else Render(ctx.Console, plans);
+            return CommonOptions.Exit(0, p.GetValue(strict), plans.SelectMany(Findings));
         });
         return cmd;
     }
+
+    /// <summary>A plan's own trust as findings (for --strict): the optimum's and the baseline's severity with their verdicts.</summary>
+    public static IEnumerable<Finding> Findings(ApproachPlan p) =>
+    [
+        new Finding("plan_trust", p.Trust.Severity, p.Trust.Verdict),
+        new Finding("chinchilla_trust", p.ChinchillaTrust.Severity, p.ChinchillaTrust.Verdict),
+    ];
 
     public static List<PlanBudget> Budgets(string? cTrain, double? cInf, double? k, bool integerK, double? cTotal, double? q, double? l)
     {
@@ -48,29 +67,37 @@ public static class PlanCommand
         {
             if (q is null || l is null) throw new UsageException("--c-total needs --queries and --tokens-per-query.");
             if (cTrain is not null || cInf is not null || k is not null) throw new UsageException("--c-total replaces --c-train, --c-inf and --k.");
+            if (!(q > 0) || !(l > 0) || !double.IsFinite(q.Value * l.Value)) throw new UsageException("--queries and --tokens-per-query must be finite and > 0.");
+            if (!(cTotal > 0) || cTotal > Limits.MaxFlops) throw new UsageException($"--c-total must be > 0 and ≤ {Limits.MaxFlops:G0} FLOPs.");
             return [new PlanBudget { CTotal = cTotal, Queries = q.Value, TokensPerQuery = l.Value, IntegerK = integerK }];
         }
         if (cTrain is null) throw new UsageException("give --c-train (with --c-inf or --k), or --c-total.");
         if (cInf is null && k is null) throw new UsageException("give --c-inf (inference FLOPs per token) or a fixed --k.");
         if (cInf is not null && k is not null) throw new UsageException("--k fixes k; do not also give --c-inf.");
-        return ParseLists.Doubles(cTrain, "--c-train").Select(c => new PlanBudget { CTrain = c, CInf = cInf ?? 0, FixedK = k, IntegerK = integerK }).ToList();
+        if (cInf is { } ci && (!(ci > 0) || ci > Limits.MaxFlops)) throw new UsageException($"--c-inf must be > 0 and ≤ {Limits.MaxFlops:G0} FLOPs.");
+        if (k is { } kk && (!(kk >= 1) || kk > Limits.MaxK)) throw new UsageException("--k must lie in [1, 1e9] samples per query.");
+        return ParseLists.Flops(cTrain, "--c-train").Select(c => new PlanBudget { CTrain = c, CInf = cInf ?? 0, FixedK = k, IntegerK = integerK }).ToList();
     }
 
-    private static string ToJson(List<PlanSupport.PlannedApproach> plans, List<PlanBudget> budgets) => Json.Write(w =>
+    private static void Point(System.Text.Json.Utf8JsonWriter w, PlanPoint o)
+    {
+        w.Number("N", o.N); w.Number("D", o.D); w.Number("k", o.K); w.Number("tokens_per_param", o.TokensPerParameter); w.Number("predicted", o.Predicted);
+    }
+
+    private static string ToJson(List<ApproachPlan> plans) => Json.Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("plans");
-        for (int i = 0; i < plans.Count; i++)
+        foreach (var pa in plans)
         {
-            var pa = plans[i]; var b = budgets[i]; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
+            var b = pa.Budget; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
             w.WriteStartObject();
-            w.WriteString("task", pa.Task); w.WriteString("approach", pa.Approach); w.WriteString("metric", pa.MetricName);
+            w.WriteString("task", pa.Task); w.WriteString("approach", pa.Approach); w.WriteString("metric", pa.Metric);
             if (b.CTotal is { } ct) { w.Number("c_total", ct); w.Number("queries", b.Queries); w.Number("tokens_per_query", b.TokensPerQuery); }
             else { w.Number("c_train", b.CTrain); if (b.FixedK is { } fk) w.Number("fixed_k", fk); else w.Number("c_inf", b.CInf); }
             w.WriteBoolean("integer_k", b.IntegerK);
-            w.Number("N", o.N); w.Number("D", o.D); w.Number("k", o.K); w.Number("tokens_per_param", o.TokensPerParameter); w.Number("predicted", o.Predicted);
+            Point(w, o);
             w.WriteStartArray("flat_n_within_1pct"); w.Number(pa.Plan.FlatNMin); w.Number(pa.Plan.FlatNMax); w.WriteEndArray();
-            w.WriteStartArray("extrapolated"); foreach (var f in pa.Plan.Extrapolated) w.WriteStringValue(f); w.WriteEndArray();
             w.WriteBoolean("at_search_boundary", pa.Plan.AtSearchBoundary);
             if (pa.Intervals is { } iv)
             {
@@ -78,8 +105,11 @@ public static class PlanCommand
                 foreach (var (name, v) in iv) { w.WriteStartArray(name); w.Number(v.Lower); w.Number(v.Upper); w.WriteEndArray(); }
                 w.WriteEndObject();
             }
+            TrustJson.Trust(w, pa.Trust);
             w.WriteStartObject("chinchilla");
-            w.Number("N", c.N); w.Number("D", c.D); w.Number("k", c.K); w.Number("tokens_per_param", c.TokensPerParameter); w.Number("predicted", c.Predicted);
+            Point(w, c);
+            w.Number("k_unrounded", pa.Plan.ChinchillaRawK);
+            TrustJson.Trust(w, pa.ChinchillaTrust);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -87,35 +117,78 @@ public static class PlanCommand
         w.WriteEndObject();
     });
 
-    private static void Render(IAnsiConsole console, List<PlanSupport.PlannedApproach> plans, List<PlanBudget> budgets)
+    private static void Render(IAnsiConsole console, List<ApproachPlan> plans)
     {
-        var b0 = budgets[0];
+        var b0 = plans[0].Budget;
         console.MarkupLine(b0.CTotal is { } ct
             ? $"Budget: C_total = {Format.Sig(ct)} FLOPs = 6ND + Q·L·2N·k with Q = {Format.Sig(b0.Queries)} queries of L = {Format.Sig(b0.TokensPerQuery)} tokens{(b0.IntegerK ? ", integer k" : "")}"
             : b0.FixedK is { } fk ? $"Budget: D = C_train/6N with fixed k = {Format.Sig(fk)}" : $"Budget: C_train = 6ND, C_inf = 2Nk = {Format.Sig(b0.CInf)} FLOPs per served token (k = C_inf/2N){(b0.IntegerK ? ", integer k" : "")}");
         console.MarkupLine("Approach 1 minimises NLL_k (nats); Approach 2 maximises Acc_k. Chinchilla = N_opt of the stage-1 law at C_train, scored at its own k.");
         console.MarkupLine("Columns: T² optimum N*, D*/N*, k*, metric m*; Chinchilla baseline N_c, D/N_c, k_c, m_c.");
-        var t = new Table().Border(TableBorder.Simple).AddColumn("task").AddColumn("C_train").AddColumn("A")
-            .AddColumn(new TableColumn("N*").RightAligned()).AddColumn(new TableColumn("D/N*").RightAligned()).AddColumn(new TableColumn("k*").RightAligned())
-            .AddColumn(new TableColumn("m*").RightAligned())
-            .AddColumn(new TableColumn("N_c").RightAligned()).AddColumn(new TableColumn("D/N_c").RightAligned()).AddColumn(new TableColumn("k_c").RightAligned())
-            .AddColumn(new TableColumn("m_c").RightAligned());
+        var rows = new List<string[]>();
         var notes = new List<string>();
-        for (int i = 0; i < plans.Count; i++)
+        foreach (var pa in plans)
         {
-            var pa = plans[i]; var b = budgets[i]; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
-            string budget = b.CTotal is { } tot ? Format.Sig(o.TrainFlops) : Format.Sig(b.CTrain);
-            t.AddRow(Markup.Escape(pa.Task), budget, pa.Approach, Format.Sig(o.N), Format.Sig(o.TokensPerParameter), Format.Sig(o.K), Format.Sig(o.Predicted),
-                Format.Sig(c.N), Format.Sig(c.TokensPerParameter), Format.Sig(c.K), Format.Sig(c.Predicted));
+            var b = pa.Budget; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
+            string budget = b.CTotal is not null ? Format.Sig(o.TrainFlops) : Format.Sig(b.CTrain);
+            rows.Add([Markup.Escape(pa.Task), budget, pa.Approach, Format.Sig(o.N), Format.Sig(o.TokensPerParameter), Format.Sig(o.K), Format.Sig(o.Predicted),
+                Format.Sig(c.N), Format.Sig(c.TokensPerParameter), Format.Sig(c.K), Format.Sig(c.Predicted)]);
             var n = new List<string> { $"N within 1 % of the optimum: {Format.Sig(pa.Plan.FlatNMin)}–{Format.Sig(pa.Plan.FlatNMax)}" };
             if (pa.Intervals is { } iv)
-                n.Add(Markup.Escape($"bootstrap ({pa.Replicates} replicates): N* [{Format.Sig(iv["N"].Lower)}, {Format.Sig(iv["N"].Upper)}], D*/N* [{Format.Sig(iv["tokens_per_param"].Lower)}, {Format.Sig(iv["tokens_per_param"].Upper)}], k* [{Format.Sig(iv["k"].Lower)}, {Format.Sig(iv["k"].Upper)}], metric [{Format.Sig(iv["predicted"].Lower)}, {Format.Sig(iv["predicted"].Upper)}]"));
-            if (pa.Plan.Extrapolated.Count > 0) n.Add($"[yellow]outside the fitted range in {string.Join(", ", pa.Plan.Extrapolated)}[/]");
-            if (pa.Plan.AtSearchBoundary) n.Add("[red]optimum at the edge of the search range[/]");
-            if (c.K < 1) n.Add($"[yellow]the Chinchilla model cannot afford one sample per query (k_c = {Format.Sig(c.K)})[/]");
+                n.Add(Markup.Escape($"bootstrap ({pa.Replicates} replicates): N* {I(iv["N"])}, D*/N* {I(iv["tokens_per_param"])}, k* {I(iv["k"])}, metric {I(iv["predicted"])}"));
             notes.Add($"{Markup.Escape(pa.Task)}, C_train {budget}, approach {pa.Approach}: " + string.Join("; ", n));
+            notes.Add($"  T² optimum trust: {HealthView.Verdict(pa.Trust)}");
+            notes.Add($"  Chinchilla trust: {HealthView.Verdict(pa.ChinchillaTrust)}");
         }
-        console.Write(t);
+        Tables.Write(console, ["task", "C_train", "A", "N*", "D/N*", "k*", "m*", "N_c", "D/N_c", "k_c", "m_c"], rows, new HashSet<int> { 3, 4, 5, 6, 7, 8, 9, 10 });
         foreach (var n in notes) console.MarkupLine(n);
+    }
+
+    private static string I(Interval i) => $"[{Format.Sig(i.Lower)}, {Format.Sig(i.Upper)}]";
+
+    private static int LossPlan(CliContext ctx, LossFitFile.Doc doc, double[] budgets, double level, bool json, bool strict)
+    {
+        var law = LossFitFile.Law(doc);
+        var reps = (doc.Bootstrap?.Replicates ?? []).Select(LossFitFile.Law).ToList();
+        var rows = budgets.Select(c =>
+        {
+            var o = law.ComputeOptimal(c);
+            var opt = reps.Select(r => r.ComputeOptimal(c)).ToList();
+            return (C: c, O: o, Trust: LossFitFile.Trust(doc, o.N, o.D),
+                N: Percentile.Of(opt.Select(x => x.N), level, o.N), D: Percentile.Of(opt.Select(x => x.D), level, o.D),
+                R: Percentile.Of(opt.Select(x => x.TokensPerParameter), level, o.TokensPerParameter), L: Percentile.Of(opt.Select(x => x.Loss), level, o.Loss));
+        }).ToList();
+        if (json)
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject(); w.WriteString("kind", "loss"); w.WriteNumber("replicates", reps.Count); w.Number("level", level);
+                w.WriteStartArray("plans");
+                foreach (var r in rows)
+                {
+                    w.WriteStartObject();
+                    w.Number("c_train", r.C); w.Number("N", r.O.N); w.Number("D", r.O.D); w.Number("tokens_per_param", r.O.TokensPerParameter); w.Number("loss", r.O.Loss);
+                    if (reps.Count > 0)
+                    {
+                        w.WriteStartObject("intervals");
+                        foreach (var (name, iv) in new[] { ("N", r.N), ("D", r.D), ("tokens_per_param", r.R), ("loss", r.L) })
+                        { w.WriteStartArray(name); w.Number(iv.Lower); w.Number(iv.Upper); w.WriteEndArray(); }
+                        w.WriteEndObject();
+                    }
+                    TrustJson.Trust(w, r.Trust);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray(); w.WriteEndObject();
+            }));
+        else
+        {
+            ctx.Console.MarkupLine($"[bold]Compute-optimal allocation[/] from the loss law (training only, C = 6ND){(reps.Count > 0 ? $", {level:P0} intervals over {reps.Count} bootstrap replicates" : "")}");
+            Tables.Write(ctx.Console, ["C_train", "N_opt", "D_opt", "D/N", "loss"], rows.Select(r => reps.Count > 0
+                ? new[] { Format.Sig(r.C), Markup.Escape($"{Format.Sig(r.O.N)} {I(r.N)}"), Markup.Escape($"{Format.Sig(r.O.D)} {I(r.D)}"),
+                    Markup.Escape($"{Format.Sig(r.O.TokensPerParameter)} {I(r.R)}"), Markup.Escape($"{Format.Sig(r.O.Loss, 4)} {I(r.L)}") }
+                : [Format.Sig(r.C), Format.Sig(r.O.N), Format.Sig(r.O.D), Format.Sig(r.O.TokensPerParameter), Format.Sig(r.O.Loss, 4)]).ToList(),
+                new HashSet<int> { 0, 1, 2, 3, 4 });
+            foreach (var r in rows) ctx.Console.MarkupLine($"C = {Format.Sig(r.C)}: trust: {HealthView.Verdict(r.Trust)}");
+        }
+        return CommonOptions.Exit(0, strict, rows.Select(r => new Finding("plan_trust", r.Trust.Severity, r.Trust.Verdict)));
     }
 }

@@ -83,9 +83,7 @@ public static class TestbedCommand
 
     private static void WriteAtomic(string path, string text)
     {
-        var tmp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        T2.IO.AtomicFile.WriteAllText(path, text);
     }
 
     private static Command Train(CliContext ctx)

@@ -31,10 +31,6 @@ public static class EvidenceWriter
               .Append(',').Append(r.Question.Family).Append(',').Append(r.Question.Id).Append(',');
             sb.AppendLine(likelihood ? F(r.Nll) : $"{r.Samples},{r.Correct}");
         }
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, path, overwrite: true);
+        T2.IO.AtomicFile.WriteAllText(path, sb.ToString());
     }
 }

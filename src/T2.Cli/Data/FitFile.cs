@@ -1,49 +1,34 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Nodes;
 using T2.Core.Fitting;
 using T2.Core.Laws;
 using T2.Core.Planning;
+using static T2.Cli.Data.FitDocs;
 
 namespace T2.Cli.Data;
 
 /// <summary>
-/// The versioned fit file written by <c>t2 fit t2</c> and read by <c>plan</c>, <c>predict</c> and <c>frontier</c>.
-/// Schema 1: parameters in full precision with bootstrap intervals and every bootstrap replicate (so that planned
-/// quantities get intervals too), the data's SHA-256 and counts, and the options used.
+/// The versioned T² fit file written by <c>t2 fit t2</c> and read by <c>plan</c>, <c>predict</c> and <c>frontier</c>
+/// (schema 2, kind "t2"): per task and approach the parameters in full precision with bootstrap intervals and every
+/// replicate, diagnostics, the range of the points the fit used, health findings, the valley of indistinguishable optima
+/// and cross-validation; the data's SHA-256 and counts; the options record the fit ran with.
 /// </summary>
 public static class FitFile
 {
-    public const int Schema = 1;
-
-    public sealed record Doc(int Schema, string Tool, string Created, DataInfo Data, Dictionary<string, string> Options, List<TaskDoc> Tasks);
+    public sealed record Doc(int Schema, string Kind, string Tool, string Created, DataInfo Data, JsonObject Options, List<TaskDoc> Tasks);
     public sealed record DataInfo(string File, string Sha256, int Rows, int Checkpoints, string NColumn, string DColumn);
-    public sealed record RangeDoc(double NMin, double NMax, double DMin, double DMax, double RatioMin, double RatioMax, double KMin, double KMax);
-    public sealed record Interval(double Lower, double Upper);
-    public sealed record Diagnostics(double Objective, double Rmse, bool Converged, string StopReason, double GradientNorm,
-        int StartsTried, int StartsConverged, int StartsFailed, int StartsNearBest, int Observations);
-    public sealed record A1Doc(Dictionary<string, double> Params, Dictionary<string, Interval>? Intervals, Diagnostics Diagnostics,
-        int DroppedObservations, int BootstrapRequested, List<double[]> Bootstrap);
-    public sealed record Stage1Doc(Dictionary<string, double> Params, string Method, double Objective, double[] ProfileE, double[] ProfileObjective);
-    public sealed record A2Doc(Stage1Doc Stage1, Dictionary<string, double> Theta, Dictionary<string, Interval>? Intervals, Diagnostics Diagnostics,
-        int BootstrapRequested, List<double[]> Bootstrap);
+    public sealed record A1Doc(Dictionary<string, double> Params, Dictionary<string, IntervalDoc>? Intervals, DiagnosticsDoc Diagnostics, RangeDoc Range,
+        List<FindingDoc> Health, int DroppedObservations, BootstrapDoc? Bootstrap, List<double[]> Valley);
+    public sealed record Stage1Doc(Dictionary<string, double> Params, string Method, double Objective, double[] ProfileE, double[] ProfileObjective,
+        DiagnosticsDoc Diagnostics);
+    public sealed record A2Doc(Stage1Doc Stage1, Dictionary<string, double> Theta, Dictionary<string, IntervalDoc>? Intervals, DiagnosticsDoc Diagnostics,
+        RangeDoc Range, List<FindingDoc> Health, BootstrapDoc? Bootstrap, List<double[]> Valley);
     public sealed record CheckpointDoc(string Name, double N, double D, double[] AccK, double[] NllK, double BetaA, double BetaB, double BetaMaxAccGap, double BetaGapAtK);
-    public sealed record TaskDoc(string Task, string Evidence, string Target, double[] KGrid, RangeDoc Range, A1Doc? Approach1, A2Doc? Approach2, List<CheckpointDoc> Checkpoints)
+    public sealed record CvPair(CvDoc? Approach1, CvDoc? Approach2);
+    public sealed record TaskDoc(string Task, string Evidence, string Target, double[] KGrid, RangeDoc Range, List<FindingDoc> Health,
+        A1Doc? Approach1, A2Doc? Approach2, List<CheckpointDoc> Checkpoints)
     {
-        /// <summary>Extrapolation check (<c>--holdout-largest</c>), when requested.</summary>
-        public HoldoutResult? Holdout { get; init; }
+        public CvPair? Cv { get; init; }
     }
-
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    public static string Sha256(string path) { using var s = File.OpenRead(path); return Convert.ToHexStringLower(SHA256.HashData(s)); }
 
     public static double[] A1Vector(Approach1Law l) => [l.E, l.A, l.B, l.Alpha, l.Beta, l.G, l.Gamma];
     public static Approach1Law A1Law(double[] v) => new(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
@@ -52,76 +37,129 @@ public static class FitFile
     public static readonly string[] A1Names = ["E", "A", "B", "alpha", "beta", "G", "gamma"];
     public static readonly string[] A2Names = ["E", "A", "B", "alpha", "beta", "theta0", "theta1", "theta2", "theta3", "theta4"];
 
-    public static TaskDoc ToDoc(T2TaskFitResult r, double level)
+    public static TaskDoc ToDoc(T2TaskFitResult r, double level, (CvResult?, CvResult?)? cv = null)
     {
         A1Doc? a1 = null; A2Doc? a2 = null;
         if (r.Approach1 is { } f1)
         {
             var v = A1Vector(f1.Law);
-            a1 = new A1Doc(Named(A1Names, v), Intervals(A1Names, r.Approach1Boot.Select(A1Vector).ToList(), level),
-                Diag(f1.Objective, f1.Observations, f1.Converged, f1.Reason.ToString(), f1.GradientNorm, f1.StartsTried, f1.StartsConverged, f1.StartsFailed, f1.StartsNearBest),
-                r.Approach1Dropped, r.BootstrapRequested, r.Approach1Boot.Select(A1Vector).ToList());
+            var reps = r.Approach1Boot?.Laws.Select(A1Vector).ToList() ?? [];
+            a1 = new A1Doc(Named(A1Names, v), Intervals(A1Names, v, reps, level), FitDocs.ToDoc(f1.Diagnostics, f1.Objective, f1.Observations),
+                FitDocs.ToDoc(f1.Range), ToDocs(f1.Health), r.Approach1Dropped, Boot(r.Approach1Boot, reps, level, r),
+                f1.Diagnostics.Valley.Select(x => A1Vector(Approach1Fit.ToLaw(x))).ToList());
         }
         if (r.Approach2 is { } f2)
         {
             var s1 = f2.Stage1;
             var v = A2Vector(f2.Law);
-            a2 = new A2Doc(new Stage1Doc(Named(A2Names[..5], v[..5]), s1.Method, s1.Objective, s1.ProfileE, s1.ProfileObjective),
-                Named(A2Names[5..], v[5..]), Intervals(A2Names, r.Approach2Boot.Select(A2Vector).ToList(), level),
-                Diag(f2.Objective, f2.Observations, f2.Converged, f2.Reason.ToString(), f2.GradientNorm, f2.StartsTried, f2.StartsConverged, f2.StartsFailed, f2.StartsNearBest),
-                r.BootstrapRequested, r.Approach2Boot.Select(A2Vector).ToList());
+            var reps = r.Approach2Boot?.Laws.Select(A2Vector).ToList() ?? [];
+            a2 = new A2Doc(new Stage1Doc(Named(A2Names[..5], v[..5]), s1.Method, s1.Objective, s1.ProfileE, s1.ProfileObjective,
+                    FitDocs.ToDoc(s1.Diagnostics, s1.Objective, s1.Weights.Length)),
+                Named(A2Names[5..], v[5..]), Intervals(A2Names, v, reps, level), FitDocs.ToDoc(f2.Diagnostics, f2.Objective, f2.Observations),
+                FitDocs.ToDoc(r.Approach2Range!), ToDocs(f2.Health), Boot(r.Approach2Boot, reps, level, r), f2.Diagnostics.Valley.Select(x => x.ToArray()).ToList());
         }
-        var g = r.Range;
-        return new TaskDoc(r.Task, r.EvidenceKind, r.Target, r.KGrid, new RangeDoc(g.NMin, g.NMax, g.DMin, g.DMax, g.RatioMin, g.RatioMax, g.KMin, g.KMax), a1, a2,
-            r.Checkpoints.Select(c => new CheckpointDoc(c.Name, c.N, c.D, c.AccK, c.NllK, c.Beta.A, c.Beta.B, c.Beta.MaxAccGap, c.Beta.GapAtK)).ToList());
-    }
-
-    private static Diagnostics Diag(double f, int obs, bool conv, string reason, double g, int tried, int converged, int failed, int near) =>
-        new(f, Math.Sqrt(f / Math.Max(1, obs)), conv, reason, g, tried, converged, failed, near, obs);
-
-    private static Dictionary<string, double> Named(string[] names, double[] v) => names.Select((n, i) => (n, v[i])).ToDictionary(p => p.n, p => p.Item2);
-
-    private static Dictionary<string, Interval>? Intervals(string[] names, List<double[]> boot, double level)
-    {
-        if (boot.Count == 0) return null;
-        double lo = (1 - level) / 2;
-        return names.Select((n, i) =>
+        return new TaskDoc(r.Task, r.EvidenceKind, r.Target, r.KGrid, FitDocs.ToDoc(r.Range), ToDocs(r.Health), a1, a2,
+            r.Checkpoints.Select(c => new CheckpointDoc(c.Name, c.N, c.D, c.AccK, c.NllK, c.Beta.A, c.Beta.B, c.Beta.MaxAccGap, c.Beta.GapAtK)).ToList())
         {
-            var s = boot.Select(b => b[i]).Where(double.IsFinite).Order().ToArray();
-            return (n, s.Length == 0 ? new Interval(double.NaN, double.NaN) : new Interval(ChinchillaBootstrap.Quantile(s, lo), ChinchillaBootstrap.Quantile(s, 1 - lo)));
-        }).ToDictionary(p => p.n, p => p.Item2);
+            Cv = cv is { } p ? new CvPair(FitDocs.ToDoc(p.Item1), FitDocs.ToDoc(p.Item2)) : null,
+        };
     }
 
-    public static FitRange Range(TaskDoc t) => new(t.Range.NMin, t.Range.NMax, t.Range.DMin, t.Range.DMax, t.Range.RatioMin, t.Range.RatioMax, t.Range.KMin, t.Range.KMax);
+    private static BootstrapDoc? Boot<T>(ReplicateSet<T>? set, List<double[]> reps, double level, T2TaskFitResult r) =>
+        set is null ? null : new BootstrapDoc(set.Requested, reps.Count, null, level, reps, ToDocs(set.Health));
+
+    /// <summary>The planner's view of a task of the file (laws, ranges, health, replicates, valley).</summary>
+    public static FittedTask Fitted(TaskDoc t)
+    {
+        var a1 = A1(t); var a2 = A2(t);
+        Approach2Law? a2Law = a2;
+        return FittedTasks.From(t.Task,
+            a1, t.Approach1 is null ? null : FromDoc(t.Approach1.Range),
+            t.Approach1 is null ? null : [.. FromDocs(t.Approach1.Health), .. FromDocs(t.Approach1.Bootstrap?.Health)],
+            t.Approach1?.Bootstrap?.Replicates.Select(A1Law).ToList(), t.Approach1?.Valley.Select(A1Law).ToList(),
+            a2Law, t.Approach2 is null ? null : FromDoc(t.Approach2.Range),
+            t.Approach2 is null ? null : [.. FromDocs(t.Approach2.Health), .. FromDocs(t.Approach2.Bootstrap?.Health)],
+            t.Approach2?.Bootstrap?.Replicates.Select(A2Law).ToList(),
+            a2Law is null ? null : t.Approach2!.Valley.Select(v => a2Law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] }).ToList(),
+            FromDocs(t.Health));
+    }
+
     public static Approach1Law? A1(TaskDoc t) => t.Approach1 is null ? null : A1Law(A1Names.Select(n => t.Approach1.Params[n]).ToArray());
     public static Approach2Law? A2(TaskDoc t) => t.Approach2 is null ? null
         : A2Law([.. A2Names[..5].Select(n => t.Approach2.Stage1.Params[n]), .. A2Names[5..].Select(n => t.Approach2.Theta[n])]);
 
-    /// <summary>Writes atomically: a temporary file beside the target, then a rename, so a crash never leaves half a file.</summary>
-    public static void Write(string path, Doc doc)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, Json));
-        File.Move(tmp, full, overwrite: true);
-    }
+    public static void Write(string path, Doc doc) => FitFileIo.Write(path, doc);
 
     public static Doc Read(string path)
     {
-        if (!File.Exists(path)) throw new InputException(path, 0, null, "fit file not found.");
-        JsonDocument raw;
-        try { raw = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, null, $"not a JSON fit file ({e.Message.Split('.')[0]})."); }
-        using (raw)
+        if (FitFileIo.Kind(path) != "t2") throw new InputException(path, 0, "kind", "a loss-law fit file; this verb needs a T² fit file from 't2 fit t2' (or use it with the loss-law form of the verb).");
+        var doc = FitFileIo.Read<Doc>(path);
+        Validate(path, doc);
+        return doc;
+    }
+
+    /// <summary>Every field the planner relies on, checked with its JSON path (a hand-edited or truncated file gets one located line).</summary>
+    public static void Validate(string path, Doc doc)
+    {
+        if (doc.Tasks is null || doc.Tasks.Count == 0) throw new InputException(path, 0, "tasks", "the fit file has no tasks.");
+        for (int i = 0; i < doc.Tasks.Count; i++)
         {
-            if (raw.RootElement.ValueKind != JsonValueKind.Object || !raw.RootElement.TryGetProperty("schema", out var s) || s.ValueKind != JsonValueKind.Number)
-                throw new InputException(path, 0, "schema", "not a t2 fit file (no numeric \"schema\" field).");
-            if (s.GetInt32() != Schema)
-                throw new InputException(path, 0, "schema", $"fit file schema {s.GetInt32()}; this t2 reads schema {Schema}. Refit with this version.");
+            var t = doc.Tasks[i];
+            string at = $"tasks[{i}]";
+            if (string.IsNullOrEmpty(t.Task)) throw new InputException(path, 0, $"{at}.task", "missing task name.");
+            if (t.Approach1 is null && t.Approach2 is null) throw new InputException(path, 0, at, $"task '{t.Task}' has neither approach1 nor approach2.");
+            if (t.KGrid is null || t.KGrid.Length == 0) throw new InputException(path, 0, $"{at}.k_grid", "missing.");
+            if (t.Approach1 is { } a1)
+            {
+                LawChecks.Params(path, $"{at}.approach1.params", a1.Params, A1Names, ["alpha", "beta", "gamma"]);
+                LawChecks.Range(path, $"{at}.approach1.range", a1.Range);
+                LawChecks.Vectors(path, $"{at}.approach1.bootstrap.replicates", a1.Bootstrap?.Replicates, A1Names.Length);
+                LawChecks.Vectors(path, $"{at}.approach1.valley", a1.Valley, A1Names.Length);
+            }
+            if (t.Approach2 is { } a2)
+            {
+                if (a2.Stage1 is null) throw new InputException(path, 0, $"{at}.approach2.stage1", "missing.");
+                LawChecks.Params(path, $"{at}.approach2.stage1.params", a2.Stage1.Params, A2Names[..5], ["alpha", "beta"]);
+                LawChecks.Params(path, $"{at}.approach2.theta", a2.Theta, A2Names[5..], []);
+                LawChecks.Range(path, $"{at}.approach2.range", a2.Range);
+                LawChecks.Vectors(path, $"{at}.approach2.bootstrap.replicates", a2.Bootstrap?.Replicates, A2Names.Length);
+                LawChecks.Vectors(path, $"{at}.approach2.valley", a2.Valley, 5);
+            }
         }
-        try { return JsonSerializer.Deserialize<Doc>(File.ReadAllText(path), Json) ?? throw new InputException(path, 0, null, "empty fit file."); }
-        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, e.Path, $"malformed fit file ({e.Message.Split('.')[0]})."); }
+    }
+}
+
+/// <summary>Checks of law parameters and ranges read from a fit file.</summary>
+public static class LawChecks
+{
+    public static void Params(string path, string at, Dictionary<string, double>? p, string[] names, string[] exponents)
+    {
+        if (p is null) throw new InputException(path, 0, at, "missing.");
+        foreach (var n in names)
+        {
+            if (!p.TryGetValue(n, out var v)) throw new InputException(path, 0, $"{at}.{n}", "missing parameter.");
+            if (!double.IsFinite(v)) throw new InputException(path, 0, $"{at}.{n}", $"{v} is not a finite number.");
+            if (exponents.Contains(n) && (v < 0 || v > Limits.MaxExponent))
+                throw new InputException(path, 0, $"{at}.{n}", $"exponent {v:G4} outside [0, {Limits.MaxExponent:G}].");
+            if (n is "E" or "A" or "B" or "G" && v < 0) throw new InputException(path, 0, $"{at}.{n}", $"coefficient {v:G4} must be ≥ 0.");
+        }
+    }
+
+    public static void Range(string path, string at, FitDocs.RangeDoc? r)
+    {
+        if (r is null) throw new InputException(path, 0, at, "missing.");
+        foreach (var (n, v) in new[] { ("n_min", r.NMin), ("n_max", r.NMax), ("d_min", r.DMin), ("d_max", r.DMax), ("k_min", r.KMin), ("k_max", r.KMax) })
+            if (!double.IsFinite(v) || !(v > 0)) throw new InputException(path, 0, $"{at}.{n}", $"{v} must be finite and > 0.");
+        if (r.NMin > r.NMax || r.DMin > r.DMax || r.KMin > r.KMax) throw new InputException(path, 0, at, "a minimum exceeds its maximum.");
+    }
+
+    public static void Vectors(string path, string at, List<double[]>? v, int length)
+    {
+        if (v is null) return;
+        for (int i = 0; i < v.Count; i++)
+        {
+            if (v[i] is null || v[i].Length != length) throw new InputException(path, 0, $"{at}[{i}]", $"expected {length} numbers.");
+            if (v[i].Any(x => !double.IsFinite(x))) throw new InputException(path, 0, $"{at}[{i}]", "non-finite value.");
+        }
     }
 }

@@ -17,4 +17,14 @@ public static class ParseLists
     public static double Double(string text, string flag) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
             ? v : throw new UsageException($"{flag}: '{text}' is not a number.");
+
+    /// <summary>A list of FLOP budgets: each finite, > 0 and within <see cref="T2.Core.Planning.Limits.MaxFlops"/>.</summary>
+    public static double[] Flops(string text, string flag)
+    {
+        var v = Doubles(text, flag);
+        foreach (var x in v)
+            if (!(x > 0) || x > T2.Core.Planning.Limits.MaxFlops)
+                throw new UsageException($"{flag}: {x:G4} must be > 0 and ≤ {T2.Core.Planning.Limits.MaxFlops:G0} FLOPs.");
+        return v;
+    }
 }

@@ -14,9 +14,9 @@ public static class Plots
 
     public static void Save(Plot plot, string dir, string name)
     {
-        Directory.CreateDirectory(dir);
-        plot.SavePng(Path.Combine(dir, name + ".png"), Width, Height);
-        plot.SaveSvg(Path.Combine(dir, name + ".svg"), Width, Height);
+        T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
+        T2.IO.AtomicFile.WriteVia(Path.Combine(dir, name + ".png"), tmp => plot.SavePng(tmp, Width, Height));
+        T2.IO.AtomicFile.WriteVia(Path.Combine(dir, name + ".svg"), tmp => plot.SaveSvg(tmp, Width, Height));
     }
 
     /// <summary>Log-scale an axis whose data were passed as log10 values: major ticks at decades, minor ticks between.</summary>
@@ -110,27 +110,32 @@ public static class Plots
         int show = Math.Min(6, decades.Length);
         var budgets = Enumerable.Range(0, show).Select(i => Math.Pow(10, decades[show == 1 ? 0 : (int)Math.Round((decades.Length - 1.0) * i / (show - 1))])).Distinct().ToArray();
         double cInf = 2 * r.Range.NMax * r.Range.KMax; // the largest model at the largest k the data support
-        foreach (var (approach, label, metric, yLabel) in new (string, string, Func<double, double, double, double>?, string)[]
+        var stage1 = r.Approach2?.Law.Loss ?? r.Approach1?.Law.AtKOne();
+        foreach (var (approach, label, metric, yLabel) in new (string, string, PlanMetric?, string)[]
         {
-            ("approach1", "Approach 1", r.Approach1 is null ? null : r.Approach1.Law.Predict, "predicted −log pass@k (nats)"),
-            ("approach2", "Approach 2", r.Approach2 is null ? null : r.Approach2.Law.Predict, "predicted pass@k"),
+            ("approach1", "Approach 1", r.Approach1 is null ? null : FittedTasks.A1Metric(r.Approach1.Law), "predicted −log pass@k (nats)"),
+            ("approach2", "Approach 2", r.Approach2 is null ? null : FittedTasks.A2Metric(r.Approach2.Law), "predicted pass@k"),
         })
         {
-            if (metric is null) continue;
+            if (metric is null || stage1 is null) continue;
             var plt = new Plot();
             foreach (var c in budgets)
             {
-                // N from a tenth of the smallest fitted model up to where D = N (at least one token per parameter).
-                double nLo = r.Range.NMin / 10, nHi = Math.Min(r.Range.NMax * 10, Math.Sqrt(c / 6));
+                // The planner's own line: D = C/6N and k = C_inf/2N, for N from a tenth of the smallest fitted model up to where
+                // D = N or k = 1 (the planner's search domain); the marker is the planner's optimum, so plot and 't2 plan' agree.
+                var budget = new PlanBudget { CTrain = c, CInf = cInf };
+                double nLo = r.Range.NMin / 10, nHi = Math.Min(Math.Min(r.Range.NMax * 10, Math.Sqrt(c / 6)), cInf / 2);
                 if (!(nHi > nLo)) continue;
                 var ns = Enumerable.Range(0, 120).Select(i => Math.Exp(Math.Log(nLo) + (Math.Log(nHi) - Math.Log(nLo)) * i / 119)).ToArray();
-                var k1 = ns.Select(n => metric(n, c / (6 * n), 1)).ToArray();
-                var kc = ns.Select(n => metric(n, c / (6 * n), Math.Max(1, cInf / (2 * n)))).ToArray();
+                var k1 = ns.Select(n => Planner.Point(metric, budget with { FixedK = 1 }, n).Predicted).ToArray();
+                var kc = ns.Select(n => Planner.Point(metric, budget, n).Predicted).ToArray();
                 var y1 = approach == "approach1" ? Log10(k1) : k1; var yc = approach == "approach1" ? Log10(kc) : kc;
                 var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {c:G2}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
                 var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {c:G2}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
-                int best = approach == "approach1" ? Array.IndexOf(kc, kc.Min()) : Array.IndexOf(kc, kc.Max());
-                var m = plt.Add.Marker(Math.Log10(ns[best]), yc[best]); m.Color = s1.Color; m.Size = 10;
+                PlanPoint opt;
+                try { opt = Planner.Plan(metric, budget with { NMin = nLo, NMax = nHi }, stage1).Optimum; } catch (ArgumentException) { continue; }
+                double yo = approach == "approach1" ? Math.Log10(opt.Predicted) : opt.Predicted;
+                var m = plt.Add.Marker(Math.Log10(opt.N), yo); m.Color = s1.Color; m.Size = 10;
             }
             plt.Title($"{r.Task}: {label} isoFLOP, C_inf = {cInf:G2}/token (dot = optimum)");
             plt.XLabel("N (parameters, log scale; up to D = N)");

@@ -1,11 +1,19 @@
 using Spectre.Console;
 using T2.Cli.Data;
+using T2.Core.Fitting;
+using T2.Core.Health;
+using static T2.Cli.Data.FitDocs;
 
 namespace T2.Cli.Rendering;
 
-/// <summary>Terminal summary of a T² fit file: per task, each approach's parameters (with intervals), diagnostics and the Beta check.</summary>
+/// <summary>Terminal summary of a T² fit file: per task, each approach's parameters (with intervals), diagnostics, health and cross-validation.</summary>
 public static class T2FitReport
 {
+    /// <summary>Every finding in the file (tasks, approaches, bootstraps), for --strict.</summary>
+    public static IEnumerable<Finding> AllFindings(FitFile.Doc doc) => doc.Tasks.SelectMany(t =>
+        FromDocs(t.Health).Concat(FromDocs(t.Approach1?.Health)).Concat(FromDocs(t.Approach1?.Bootstrap?.Health))
+            .Concat(FromDocs(t.Approach2?.Health)).Concat(FromDocs(t.Approach2?.Bootstrap?.Health)));
+
     public static void Render(IAnsiConsole console, FitFile.Doc doc, string path)
     {
         console.MarkupLine($"[bold]T² fit[/] of {Markup.Escape(doc.Data.File)} ({doc.Data.Rows} rows, {doc.Data.Checkpoints} checkpoint×task groups; N = {Markup.Escape(doc.Data.NColumn)}, D = {Markup.Escape(doc.Data.DColumn)}) → {Markup.Escape(path)}");
@@ -16,23 +24,18 @@ public static class T2FitReport
             if (t.Approach1 is { } a1)
             {
                 console.MarkupLine("[bold]Approach 1[/]  L̂(N, D, k) = E + A/N^α + B/D^β + G/k^γ");
-                console.Write(ParamTable(a1.Params, a1.Intervals));
-                console.Write(DiagTable(a1.Diagnostics, a1.DroppedObservations > 0 ? $"{a1.DroppedObservations} observations dropped (a checkpoint solved no question: −log 0)" : null,
-                    a1.Bootstrap.Count, a1.BootstrapRequested));
+                ParamTable(console, a1.Params, a1.Intervals);
+                DiagTable(console, a1.Diagnostics, a1.Range, a1.DroppedObservations > 0 ? $"{a1.DroppedObservations} observations dropped (a checkpoint solved no question: −log 0)" : null,
+                    a1.Bootstrap);
+                HealthView.Write(console, [.. FromDocs(a1.Health), .. FromDocs(a1.Bootstrap?.Health)], "Approach 1 health");
             }
             if (t.Approach2 is { } a2)
             {
                 console.MarkupLine($"[bold]Approach 2[/]  stage 1 ({Markup.Escape(a2.Stage1.Method)}, objective {Format.Short(a2.Stage1.Objective)}); stage 2: μ = θ2/(1+e^(θ1(L̂−θ0))), ν = e^(θ3+θ4·L̂)");
                 var all = a2.Stage1.Params.Concat(a2.Theta).ToDictionary(kv => kv.Key, kv => kv.Value);
-                console.Write(ParamTable(all, a2.Intervals));
-                console.Write(DiagTable(a2.Diagnostics, null, a2.Bootstrap.Count, a2.BootstrapRequested));
-            }
-            if (t.Holdout is { } h)
-            {
-                string Pct(double? v) => v is { } x ? $"{100 * x:0.0} %" : "—";
-                console.MarkupLine($"Extrapolation check: refit without N ∈ {{{string.Join(", ", h.HeldOutN.Select(Format.Short))}}} ({h.HeldOutCheckpoints} checkpoints held out): " +
-                    $"Approach 1 NLL_k mean relative error {Pct(h.Approach1MeanRelativeError)} (signed {Pct(h.Approach1MeanSignedRelativeError)}, {h.Approach1Points} points); " +
-                    $"Approach 2 Acc_k {Pct(h.Approach2MeanRelativeError)} (signed {Pct(h.Approach2MeanSignedRelativeError)}, {h.Approach2Points} points)");
+                ParamTable(console, all, a2.Intervals);
+                DiagTable(console, a2.Diagnostics, a2.Range, null, a2.Bootstrap);
+                HealthView.Write(console, [.. FromDocs(a2.Health), .. FromDocs(a2.Bootstrap?.Health)], "Approach 2 health (stages 1 and 2)");
             }
             var gaps = t.Checkpoints.Select(c => c.BetaMaxAccGap).Where(double.IsFinite).Order().ToArray();
             if (gaps.Length > 0)
@@ -41,31 +44,35 @@ public static class T2FitReport
                 console.MarkupLine($"Beta check (per checkpoint, Beta fitted by maximum likelihood; largest |Acc_k(Beta) − Acc_k(observed)| over the k grid): " +
                     $"median {Format.Short(gaps[gaps.Length / 2])}, worst {Format.Short(worst.BetaMaxAccGap)} ({Markup.Escape(worst.Name)} at k = {Format.Short(worst.BetaGapAtK)})");
             }
+            HealthView.Write(console, FromDocs(t.Health), "task health");
+            if (t.Cv?.Approach1 is { } c1) CvView.Write(console, "cross-validation, Approach 1 (NLL_k)", FromDoc(c1));
+            if (t.Cv?.Approach2 is { } c2) CvView.Write(console, "cross-validation, Approach 2 (Acc_k)", FromDoc(c2));
         }
     }
 
-    private static Table ParamTable(Dictionary<string, double> p, Dictionary<string, FitFile.Interval>? iv)
+    private static CvResult FromDoc(CvDoc d) => new(d.Scheme, d.Metric, d.Seconds,
+        d.Folds.Select(f => new CvFold(f.Fold, f.LeftOutN, f.Points, f.RelativeError, f.SignedRelativeError, f.Impossible) { TrainSizes = f.TrainSizes }).ToList());
+
+    private static void ParamTable(IAnsiConsole console, Dictionary<string, double> p, Dictionary<string, IntervalDoc>? iv)
     {
-        var t = new Table().AddColumn("parameter").AddColumn(new TableColumn("value").RightAligned());
-        if (iv is not null) t.AddColumn(new TableColumn("bootstrap interval").RightAligned());
-        foreach (var (k, v) in p)
+        var rows = p.Select(kv => iv is null ? new[] { kv.Key, Format.Full(kv.Value) }
+            : [kv.Key, Format.Full(kv.Value), iv.TryGetValue(kv.Key, out var i) ? Markup.Escape($"[{Format.Short(i.Lower)}, {Format.Short(i.Upper)}]") : ""]).ToList();
+        Tables.Write(console, iv is null ? ["parameter", "value"] : ["parameter", "value", "bootstrap interval"], rows, new HashSet<int> { 1, 2 });
+    }
+
+    private static void DiagTable(IAnsiConsole console, DiagnosticsDoc d, RangeDoc r, string? note, BootstrapDoc? boot)
+    {
+        var rows = new List<string[]>
         {
-            if (iv is not null && iv.TryGetValue(k, out var i)) t.AddRow(k, Format.Full(v), Markup.Escape($"[{Format.Short(i.Lower)}, {Format.Short(i.Upper)}]"));
-            else if (iv is not null) t.AddRow(k, Format.Full(v), "");
-            else t.AddRow(k, Format.Full(v));
-        }
-        return t;
-    }
-
-    private static Table DiagTable(FitFile.Diagnostics d, string? note, int bootOk, int bootRequested)
-    {
-        var t = new Table().AddColumn("diagnostic").AddColumn(new TableColumn("value").RightAligned());
-        t.AddRow("objective (sum of squares) / RMSE", $"{Format.Short(d.Objective)} / {Format.Short(d.Rmse)}");
-        t.AddRow("converged (stop rule)", $"{d.Converged} ({d.StopReason})");
-        t.AddRow("starts tried / converged / failed / within 1e-9 of best", $"{d.StartsTried} / {d.StartsConverged} / {d.StartsFailed} / {d.StartsNearBest}");
-        t.AddRow("observations", d.Observations.ToString());
-        if (bootRequested > 0) t.AddRow("bootstrap resamples succeeded", $"{bootOk} / {bootRequested}");
-        if (note is not null) t.AddRow("note", Markup.Escape(note));
-        return t;
+            new[] { "objective (sum of squares) / RMSE", $"{Format.Short(d.Objective)} / {Format.Short(d.Rmse)}" },
+            new[] { "converged (stop rule)", $"{d.Converged} ({d.StopReason})" },
+            new[] { "projected gradient (tolerance)", $"{Format.Short(d.GradientNorm)} ({Format.Short(d.GradientTolerance)})" },
+            new[] { "starts tried / converged / non-finite / near best", $"{d.StartsTried} / {d.StartsConverged} / {d.StartsFailed} / {d.StartsNearBest}" },
+            new[] { "observations", d.Observations.ToString() },
+            new[] { "fitted range", $"N {Format.Sig(r.NMin)}–{Format.Sig(r.NMax)}, D {Format.Sig(r.DMin)}–{Format.Sig(r.DMax)}, D/N {Format.Sig(r.RatioMin)}–{Format.Sig(r.RatioMax)}, k {Format.Sig(r.KMin)}–{Format.Sig(r.KMax)}" },
+        };
+        if (boot is not null) rows.Add(["bootstrap resamples succeeded", $"{boot.Succeeded} / {boot.Requested}"]);
+        if (note is not null) rows.Add(["note", Markup.Escape(note)]);
+        Tables.Write(console, ["diagnostic", "value"], rows, null, new HashSet<int> { 1 });
     }
 }

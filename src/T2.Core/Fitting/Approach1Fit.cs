@@ -1,3 +1,4 @@
+using T2.Core.Health;
 using T2.Core.Laws;
 using T2.Core.Optimization;
 
@@ -17,8 +18,19 @@ public sealed record Approach1FitOptions
     public bool Parallel { get; init; } = true;
 }
 
-public sealed record Approach1FitResult(Approach1Law Law, double[] X, double Objective, bool Converged, StopReason Reason,
-    double GradientNorm, int Iterations, int StartsTried, int StartsConverged, int StartsFailed, int StartsNearBest, int Observations);
+public sealed record Approach1FitResult
+{
+    public required Approach1Law Law { get; init; }
+    /// <summary>The optimum in the fit's parameterisation (log A, log B, log E, α, β, log G, γ).</summary>
+    public required double[] X { get; init; }
+    public required double Objective { get; init; }
+    public required int Observations { get; init; }
+    public required MultiStartDiagnostics Diagnostics { get; init; }
+    /// <summary>Range of the (N, D, k) observations actually fitted (non-finite NLL_k dropped).</summary>
+    public required FitRange Range { get; init; }
+    public required IReadOnlyList<Finding> Health { get; init; }
+    public bool Converged => Diagnostics.Converged;
+}
 
 /// <summary>
 /// Σ (L̂(N_i, D_i, k_i) − y_i)² over x = (log A, log B, log E, α, β, log G, γ), analytic gradient. Box bounds keep the
@@ -60,6 +72,15 @@ public static class Approach1Fit
 {
     public static readonly double[] Lower = [-30, -30, -30, 0, 0, -30, 0];
     public static readonly double[] Upper = [30, 30, 30, 3, 3, 30, 3];
+    public const int ParameterCount = 7;
+
+    /// <summary>The box, coordinate by coordinate, for bound checks (log coordinates shown as their exponentials).</summary>
+    public static readonly HealthChecks.Coordinate[] Coordinates =
+    [
+        new("A", Lower[0], Upper[0], true), new("B", Lower[1], Upper[1], true), new("E", Lower[2], Upper[2], true),
+        new("alpha", Lower[3], Upper[3], false), new("beta", Lower[4], Upper[4], false), new("G", Lower[5], Upper[5], true),
+        new("gamma", Lower[6], Upper[6], false),
+    ];
 
     /// <summary>Fits one task's NLL_k observations (N_i, D_i, k_i, y_i).</summary>
     public static Approach1FitResult Fit(double[] n, double[] d, double[] k, double[] y, Approach1FitOptions? options = null, double[]? extraStart = null)
@@ -69,16 +90,38 @@ public static class Approach1Fit
         for (int i = 0; i < n.Length; i++)
             if (!(n[i] > 0) || !(d[i] > 0) || !(k[i] > 0) || !double.IsFinite(y[i]) || y[i] < 0)
                 throw new ArgumentException($"observation {i}: N, D, k must be > 0 and NLL_k finite and ≥ 0 (N={n[i]}, D={d[i]}, k={k[i]}, y={y[i]}).");
-        if (n.Length < 7) throw new ArgumentException($"{n.Length} observations for 7 parameters.");
+        if (n.Length < ParameterCount) throw new ArgumentException($"{n.Length} observations for {ParameterCount} parameters: Approach 1 needs at least {ParameterCount}.");
         var starts = Starts(o.RandomStarts, o.Seed, o.UseGrid);
         if (extraStart is not null) starts = [extraStart, .. starts];
         var results = MultiStart.RunAndPolish(() => new Approach1Objective(n, d, k, y), starts, o.Solver, o.Polish, o.PolishWindow, o.Parallel, Lower, Upper);
-        var (best, conv, failed, near) = MultiStart.Summary(results);
-        if (best < 0)
-            return new Approach1FitResult(new Approach1Law(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN),
-                new double[7], double.NaN, false, StopReason.NonFiniteStart, double.NaN, 0, starts.Length, conv, failed, 0, n.Length);
-        var b = results[best];
-        return new Approach1FitResult(ToLaw(b.X), b.X, b.F, b.Converged, b.Reason, b.ProjectedGradientNorm, b.Iterations, starts.Length, conv, failed, near, n.Length);
+        var diag = MultiStart.Diagnose(results, starts.Length, o.Solver.GradientTolerance, n.Length, ParameterCount);
+        int best = MultiStart.Best(results);
+        var x = best < 0 ? Enumerable.Repeat(double.NaN, ParameterCount).ToArray() : results[best].X;
+        var law = ToLaw(x);
+        return new Approach1FitResult
+        {
+            Law = law, X = x, Objective = best < 0 ? double.NaN : results[best].F, Observations = n.Length, Diagnostics = diag,
+            Range = FitRange.Of(n, d, k), Health = Assess(law, x, diag, n, d, k, y),
+        };
+    }
+
+    /// <summary>Health of an Approach 1 fit (see <see cref="HealthChecks"/>); the flat valley is judged at 10× the largest N and D, largest k.</summary>
+    public static List<Finding> Assess(Approach1Law law, double[] x, MultiStartDiagnostics diag, double[] n, double[] d, double[] k, double[] y)
+    {
+        var h = new List<Finding>();
+        h.AddRange(HealthChecks.Convergence(diag));
+        h.AddRange(HealthChecks.FailedStarts(diag));
+        h.AddRange(HealthChecks.Observations(n.Length, ParameterCount));
+        h.AddRange(HealthChecks.DistinctSizes(n, d));
+        if (!double.IsFinite(law.E)) return h;
+        var bounds = HealthChecks.AtBounds(Coordinates, x).ToList();
+        h.AddRange(bounds);
+        if (!bounds.Any(f => f.Parameter == "E")) h.AddRange(HealthChecks.ECollapsed(law.E, y.Where(v => v > 0).DefaultIfEmpty(double.NaN).Min()));
+        h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i], k[i])).ToArray(), y, "NLL_k"));
+        double nRef = 10 * n.Max(), dRef = 10 * d.Max(), kRef = k.Max();
+        h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => ToLaw(v).Predict(nRef, dRef, kRef)).ToArray(),
+            $"10× the largest N and D fitted, largest k (N = {nRef:G3}, D = {dRef:G3}, k = {kRef:G3})"));
+        return h;
     }
 
     public static Approach1Law ToLaw(ReadOnlySpan<double> x) => new(Math.Exp(x[2]), Math.Exp(x[0]), Math.Exp(x[1]), x[3], x[4], Math.Exp(x[5]), x[6]);

@@ -1,3 +1,4 @@
+using T2.Core.Health;
 using T2.Core.Laws;
 using T2.Core.Optimization;
 using T2.Core.Special;
@@ -32,12 +33,39 @@ public sealed record Approach2FitOptions
     public int SigmoidSeeds { get; init; } = 4;
 }
 
-public sealed record Stage1Result(ChinchillaLaw Law, double Objective, double[] ProfileE, double[] ProfileObjective, double[] Weights,
-    int StartsTried, int StartsConverged, string Method);
+public sealed record Stage1Result
+{
+    public required ChinchillaLaw Law { get; init; }
+    public required double Objective { get; init; }
+    /// <summary>The profiled E values and the best objective at each (empty for the Huber stage 1).</summary>
+    public required double[] ProfileE { get; init; }
+    public required double[] ProfileObjective { get; init; }
+    public required double[] Weights { get; init; }
+    /// <summary>Starts over the whole profile (every E value), and how many converged.</summary>
+    public required int StartsTried { get; init; }
+    public required int StartsConverged { get; init; }
+    public required string Method { get; init; }
+    /// <summary>The multi-start at the chosen E (E-profile) or of the whole fit (Huber).</summary>
+    public required MultiStartDiagnostics Diagnostics { get; init; }
+    /// <summary>Range of the checkpoints stage 1 used (those with a finite NLL_1).</summary>
+    public required FitRange Range { get; init; }
+    public required IReadOnlyList<Finding> Health { get; init; }
+}
 
-public sealed record Approach2FitResult(Approach2Law Law, Stage1Result Stage1, double Objective, bool Converged, StopReason Reason,
-    double GradientNorm, int StartsTried, int StartsConverged, int StartsFailed, int StartsNearBest, int Observations,
-    double[] SigmoidSeed);
+public sealed record Approach2FitResult
+{
+    public required Approach2Law Law { get; init; }
+    public required Stage1Result Stage1 { get; init; }
+    public required double Objective { get; init; }
+    public required int Observations { get; init; }
+    public required MultiStartDiagnostics Diagnostics { get; init; }
+    public required double[] SigmoidSeed { get; init; }
+    /// <summary>Stage 2's box (θ0's upper bound depends on the data).</summary>
+    public required HealthChecks.Coordinate[] Coordinates { get; init; }
+    /// <summary>Stage 1's and stage 2's findings (each with its scope).</summary>
+    public required IReadOnlyList<Finding> Health { get; init; }
+    public bool Converged => Diagnostics.Converged;
+}
 
 /// <summary>Stage-2 least squares over θ = (θ0 … θ4) on Acc_k observations, analytic gradient through digamma.</summary>
 public sealed class Approach2Objective(double[] loss, double[] k, double[] acc) : Objective
@@ -50,12 +78,11 @@ public sealed class Approach2Objective(double[] loss, double[] k, double[] acc) 
         for (int i = 0; i < acc.Length; i++)
         {
             double L = loss[i];
-            double z = t[1] * (L - t[0]);
-            double s = 1 / (1 + Math.Exp(z));
-            double mu = t[2] * s;
-            bool clamped = mu < 1e-12 || mu > 1 - 1e-12;
-            mu = Math.Clamp(mu, 1e-12, 1 - 1e-12);
-            double nu = Math.Exp(t[3] + t[4] * L);
+            double s = Approach2Law.Logistic(t[0], t[1], L);
+            double raw = t[2] * s;
+            double mu = Approach2Law.ClampMu(raw);
+            bool clamped = mu != raw;
+            double nu = Approach2Law.NuOf(t[3], t[4], L);
             double a = mu * nu, b = (1 - mu) * nu;
             if (!(a > 0 && b > 0 && double.IsFinite(a) && double.IsFinite(b))) return double.NaN;
             double lr = BetaFunctions.LogBetaRatio(a, b, k[i]);
@@ -111,17 +138,46 @@ public static class Approach2Fit
         foreach (var s in seeds) foreach (var t3 in o.Theta3Grid) foreach (var t4 in o.Theta4Grid) starts.Add([s[0], s[1], s[2], t3, t4]);
         double maxL = obsLoss.Max();
         double[] upper = [Math.Max(2 * maxL, 1), 100, 1, 30, 10];
+        var coords = Stage2Coordinates(upper);
         var results = MultiStart.RunAndPolish(() => new Approach2Objective(obsLoss, obsK, obsAcc), starts, o.Solver, o.Polish, 1e-6, o.Parallel,
             Stage2Lower, upper);
-        var (best, conv, failed, near) = MultiStart.Summary(results);
-        if (best < 0)
-            return new Approach2FitResult(new Approach2Law(stage1.Law, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN), stage1,
-                double.NaN, false, StopReason.NonFiniteStart, double.NaN, starts.Count, conv, failed, 0, obsAcc.Length, seeds[0]);
-        var b = results[best];
-        var law = new Approach2Law(stage1.Law, b.X[0], b.X[1], b.X[2], b.X[3], b.X[4]);
-        return new Approach2FitResult(law, stage1, b.F, b.Converged, b.Reason, b.ProjectedGradientNorm, starts.Count, conv, failed, near,
-            obsAcc.Length, seeds[0]);
+        var diag = MultiStart.Diagnose(results, starts.Count, o.Solver.GradientTolerance, obsAcc.Length, 5);
+        int best = MultiStart.Best(results);
+        var x = best < 0 ? Enumerable.Repeat(double.NaN, 5).ToArray() : results[best].X;
+        var law = new Approach2Law(stage1.Law, x[0], x[1], x[2], x[3], x[4]);
+        var h = new List<Finding>(stage1.Health);
+        h.AddRange(HealthChecks.Convergence(diag, "stage2"));
+        h.AddRange(HealthChecks.FailedStarts(diag, "stage2"));
+        h.AddRange(HealthChecks.Observations(obsAcc.Length, 5, "stage2"));
+        if (best >= 0)
+        {
+            h.AddRange(HealthChecks.AtBounds(coords, x, "stage2"));
+            var obsN = obsCheckpoint.Select(j => n[j]).ToArray();
+            h.AddRange(HealthChecks.SizeResiduals(obsN, obsLoss.Select((l, i) => law.AccuracyAtLoss(l, obsK[i])).ToArray(), obsAcc, "Acc_k", "stage2"));
+            double nRef = 10 * stage1.Range.NMax, dRef = 10 * stage1.Range.DMax, kRef = obsK.Max();
+            h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => (law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] })
+                .Predict(nRef, dRef, kRef)).ToArray(), $"10× the largest N and D fitted, largest k (N = {nRef:G3}, D = {dRef:G3}, k = {kRef:G3})", "stage2"));
+        }
+        return new Approach2FitResult
+        {
+            Law = law, Stage1 = stage1, Objective = best < 0 ? double.NaN : results[best].F, Observations = obsAcc.Length,
+            Diagnostics = diag, SigmoidSeed = seeds[0], Coordinates = coords, Health = h,
+        };
     }
+
+    /// <summary>Stage 2's box as named coordinates (θ0 ∈ [0, max(2·max L̂, 1)], θ1 ∈ [1e−3, 100], θ2 ∈ [1e−6, 1], θ3 ∈ [−30, 30], θ4 ∈ [−10, 10]).</summary>
+    public static HealthChecks.Coordinate[] Stage2Coordinates(double[] upper) =>
+    [
+        new("theta0", Stage2Lower[0], upper[0], false), new("theta1", Stage2Lower[1], upper[1], false),
+        new("theta2", Stage2Lower[2], upper[2], false), new("theta3", Stage2Lower[3], upper[3], false),
+        new("theta4", Stage2Lower[4], upper[4], false),
+    ];
+
+    /// <summary>Stage 1's box for (log A, log B, log E, α, β) in the E-profile (E itself is fixed per profile value).</summary>
+    public static readonly HealthChecks.Coordinate[] Stage1Coordinates =
+    [
+        new("A", -30, 60, true), new("B", -30, 60, true), new("E", 0, 0, true), new("alpha", 0, 3, false), new("beta", 0, 3, false),
+    ];
 
     /// <summary>
     /// Stage 1. E-profile (paper): for each of 40 E values between 0.01 and 0.95 × min NLL_1, fit (log A, log B, α, β)
@@ -134,16 +190,24 @@ public static class Approach2Fit
     public static Stage1Result FitStage1(double[] n, double[] d, double[] nll1, Approach2FitOptions o)
     {
         var w = o.InverseVarianceWeights ? IsoFlopWeights(n, d, nll1, o.IsoFlopBinDecades) : Enumerable.Repeat(1.0, n.Length).ToArray();
+        var range = FitRange.Of(n, d);
         if (o.Stage1 == Stage1Method.HuberLog)
         {
             var fit = ChinchillaFit.Fit(n, d, nll1, new ChinchillaFitOptions { Weights = w, Parallel = o.Parallel });
-            return new Stage1Result(fit.Law, fit.Objective, [], [], w, fit.StartsTried, fit.StartsConverged, "huber-log, 4,500-point grid");
+            return new Stage1Result
+            {
+                Law = fit.Law, Objective = fit.Objective, ProfileE = [], ProfileObjective = [], Weights = w, StartsTried = fit.Diagnostics.StartsTried,
+                StartsConverged = fit.Diagnostics.StartsConverged, Method = "huber-log, 4,500-point grid", Diagnostics = fit.Diagnostics, Range = range,
+                Health = fit.Health.Select(f => f with { Scope = "stage1" }).ToList(),
+            };
         }
         double minL = nll1.Min();
         int m = o.ProfilePoints;
         var eGrid = Enumerable.Range(0, m).Select(i => minL * (0.01 + (0.95 - 0.01) * i / Math.Max(1, m - 1))).ToArray();
         var profile = new double[m];
         var laws = new ChinchillaLaw[m];
+        var xs = new double[m][];
+        var diags = new MultiStartDiagnostics[m];
         int tried = 0, converged = 0;
         var rng = new Random(o.Seed);
         var starts = Enumerable.Range(0, o.RestartsPerE).Select(_ => new[] { rng.NextDouble() * 25, rng.NextDouble() * 25, 0, rng.NextDouble() * 1.5, rng.NextDouble() * 1.5 }).ToArray();
@@ -153,15 +217,37 @@ public static class Approach2Fit
             double[] lo = [-30, -30, le, 0, 0], hi = [60, 60, le, 3, 3];
             var s = starts.Select(x => new[] { x[0], x[1], le, x[3], x[4] }).ToArray();
             var res = MultiStart.RunAndPolish(() => new ChinchillaObjective(n, d, nll1, w, LossObjective.SquaredError, 0), s, o.Solver, o.Polish, 1e-6, o.Parallel, lo, hi);
-            var (best, conv, _, _) = MultiStart.Summary(res);
-            tried += s.Length; converged += conv;
+            // Four free parameters at a fixed E.
+            diags[i] = MultiStart.Diagnose(res, s.Length, o.Solver.GradientTolerance, n.Length, 4);
+            int best = MultiStart.Best(res);
+            tried += s.Length; converged += diags[i].StartsConverged;
             profile[i] = best < 0 ? double.NaN : res[best].F;
-            laws[i] = best < 0 ? new ChinchillaLaw(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN) : ChinchillaFit.ToLaw(res[best].X);
+            xs[i] = best < 0 ? [double.NaN, double.NaN, le, double.NaN, double.NaN] : res[best].X;
+            laws[i] = ChinchillaFit.ToLaw(xs[i]);
         }
         int arg = -1;
         for (int i = 0; i < m; i++) if (double.IsFinite(profile[i]) && (arg < 0 || profile[i] < profile[arg])) arg = i;
         if (arg < 0) throw new InvalidOperationException("Stage 1: no profiled E value gave a finite fit.");
-        return new Stage1Result(laws[arg], profile[arg], eGrid, profile, w, tried, converged, $"E-profile ({m} values), weighted squared error");
+        var law = laws[arg];
+        var h = new List<Finding>();
+        h.AddRange(HealthChecks.Convergence(diags[arg], "stage1"));
+        h.AddRange(HealthChecks.FailedStarts(diags[arg], "stage1"));
+        h.AddRange(HealthChecks.Observations(n.Length, 5, "stage1"));
+        h.AddRange(HealthChecks.DistinctSizes(n, d, "stage1"));
+        h.AddRange(HealthChecks.AtGridEdge("E", eGrid, profile, "stage1"));
+        h.AddRange(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"));
+        h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), nll1, "NLL_1", "stage1"));
+        // The profile's own valley: E values whose best objective is within one residual's share of the optimum.
+        double window = n.Length > 5 ? profile[arg] / (n.Length - 5) : double.PositiveInfinity;
+        double nRef = 10 * n.Max(), dRef = 10 * d.Max();
+        var valley = Enumerable.Range(0, m).Where(i => double.IsFinite(profile[i]) && profile[i] - profile[arg] <= window)
+            .SelectMany(i => new[] { laws[i].Predict(nRef, dRef) }.Concat(diags[i].Valley.Select(v => ChinchillaFit.ToLaw(v).Predict(nRef, dRef)))).ToArray();
+        h.AddRange(HealthChecks.FlatValley(valley, $"10× the largest N and D fitted (N = {nRef:G3}, D = {dRef:G3}), across E values and starts", "stage1"));
+        return new Stage1Result
+        {
+            Law = law, Objective = profile[arg], ProfileE = eGrid, ProfileObjective = profile, Weights = w, StartsTried = tried,
+            StartsConverged = converged, Method = $"E-profile ({m} values), weighted squared error", Diagnostics = diags[arg], Range = range, Health = h,
+        };
     }
 
     /// <summary>Inverse-variance weights across isoFLOP groups (see <see cref="FitStage1"/>).</summary>

@@ -1,5 +1,7 @@
+using T2.Core.Health;
 using T2.Core.Laws;
 using T2.Core.Optimization;
+using T2.Core.Statistics;
 
 namespace T2.Core.Fitting;
 
@@ -19,9 +21,6 @@ public sealed record BootstrapOptions
     public double[][]? Starts { get; init; }
 }
 
-/// <summary>A percentile interval with the full-data point estimate.</summary>
-public sealed record Interval(double Estimate, double Lower, double Upper);
-
 public sealed record BootstrapResult
 {
     public required int Requested { get; init; }
@@ -33,6 +32,8 @@ public sealed record BootstrapResult
     public required IReadOnlyList<BudgetIntervals> Budgets { get; init; }
     /// <summary>Per-resample fitted laws (NaN law where the resample failed), in resample order.</summary>
     public required ChinchillaLaw[] Laws { get; init; }
+    /// <summary>Replicates piled on E = 0, failed resamples.</summary>
+    public required IReadOnlyList<Finding> Health { get; init; }
 }
 
 public sealed record BudgetIntervals(double Compute, Interval N, Interval D, Interval TokensPerParameter);
@@ -48,7 +49,7 @@ public static class ChinchillaBootstrap
         ChinchillaFitResult full, BootstrapOptions options)
     {
         if (options.Resamples < 1) throw new ArgumentOutOfRangeException(nameof(options), "Resamples must be ≥ 1.");
-        if (!(options.Level > 0 && options.Level < 1)) throw new ArgumentOutOfRangeException(nameof(options), "Level must lie in (0, 1).");
+        Percentile.CheckLevel(options.Level);
         int m = n.Length, b = options.Resamples;
         var rng = new Random(options.Seed);
         var weights = new double[b][];
@@ -81,12 +82,7 @@ public static class ChinchillaBootstrap
         }, _ => { });
 
         var good = laws.Where((_, i) => ok[i]).ToArray();
-        double lo = (1 - options.Level) / 2, hi = 1 - lo;
-        Interval Iv(double est, Func<ChinchillaLaw, double> sel)
-        {
-            var v = good.Select(sel).Where(double.IsFinite).Order().ToArray();
-            return v.Length == 0 ? new Interval(est, double.NaN, double.NaN) : new Interval(est, Quantile(v, lo), Quantile(v, hi));
-        }
+        Interval Iv(double est, Func<ChinchillaLaw, double> sel) => Percentile.Of(good.Select(sel), options.Level, est);
         var law = full.Law;
         var parameters = new Dictionary<string, Interval>
         {
@@ -105,16 +101,8 @@ public static class ChinchillaBootstrap
         {
             Requested = b, Succeeded = good.Length, Seed = options.Seed, Level = options.Level,
             Parameters = parameters, Budgets = budgets, Laws = laws,
+            Health = [.. HealthChecks.Bootstrap([], good.Select(l => new[] { l.E }).ToArray(), b),
+                      .. HealthChecks.BootstrapECollapsed(good.Select(l => l.E).ToArray(), loss.Min())],
         };
-    }
-
-    /// <summary>Linear-interpolation quantile of sorted values (numpy's default "linear" method).</summary>
-    public static double Quantile(double[] sorted, double q)
-    {
-        if (sorted.Length == 1) return sorted[0];
-        double h = (sorted.Length - 1) * q;
-        int i = (int)Math.Floor(h);
-        if (i >= sorted.Length - 1) return sorted[^1];
-        return sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
     }
 }

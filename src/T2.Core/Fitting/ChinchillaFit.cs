@@ -1,3 +1,4 @@
+using T2.Core.Health;
 using T2.Core.Laws;
 using T2.Core.Optimization;
 
@@ -30,45 +31,44 @@ public static class ChinchillaFit
             varPro = vp.F;
             results = [.. results, vp];
         }
-        return Summarise(results, o, n.Length, starts.Length, varPro);
+        return Summarise(results, o, nArr, dArr, lArr, starts.Length, varPro);
     }
 
-    internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, int points, int startsTried, double? varPro)
+    internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, double[] n, double[] d, double[] loss,
+        int startsTried, double? varPro)
     {
-        var (best, converged, failed, near) = MultiStart.Summary(results, o.NearBestTolerance);
-        if (best < 0)
-        {
-            var nanLaw = new ChinchillaLaw(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
-            return new ChinchillaFitResult
-            {
-                Law = nanLaw, X = [double.NaN, double.NaN, double.NaN, double.NaN, double.NaN], Objective = double.NaN,
-                ObjectiveKind = o.Objective, HuberDelta = o.HuberDelta, Points = points, GradientNorm = double.NaN,
-                Converged = false, Reason = StopReason.NonFiniteStart, Iterations = 0, Evaluations = 0,
-                StartsTried = startsTried, StartsConverged = converged, StartsFailed = failed, StartsNearBest = 0,
-                BestObjectives = [], VarProObjective = varPro,
-            };
-        }
-        var b = results[best];
+        var used = Enumerable.Range(0, n.Length).Where(i => o.Weights is null || o.Weights[i] > 0).ToArray();
+        var diag = MultiStart.Diagnose(results, startsTried, o.Solver.GradientTolerance, used.Length, ParameterCount, o.NearBestTolerance);
+        int best = MultiStart.Best(results);
+        var x = best < 0 ? [double.NaN, double.NaN, double.NaN, double.NaN, double.NaN] : results[best].X;
+        var law = ToLaw(x);
+        var range = FitRange.Of(used.Select(i => n[i]).ToArray(), used.Select(i => d[i]).ToArray());
         return new ChinchillaFitResult
         {
-            Law = ToLaw(b.X),
-            X = b.X,
-            Objective = b.F,
-            ObjectiveKind = o.Objective,
-            HuberDelta = o.HuberDelta,
-            Points = points,
-            GradientNorm = b.ProjectedGradientNorm,
-            Converged = b.Converged,
-            Reason = b.Reason,
-            Iterations = b.Iterations,
-            Evaluations = b.Evaluations,
-            StartsTried = startsTried,
-            StartsConverged = converged,
-            StartsFailed = failed,
-            StartsNearBest = near,
-            BestObjectives = MultiStart.DistinctBest(results, 5),
-            VarProObjective = varPro,
+            Law = law, X = x, Objective = best < 0 ? double.NaN : results[best].F, ObjectiveKind = o.Objective, HuberDelta = o.HuberDelta,
+            Points = n.Length, Diagnostics = diag, VarProObjective = varPro, Range = range,
+            Health = Assess(law, diag, used.Select(i => n[i]).ToArray(), used.Select(i => d[i]).ToArray(), used.Select(i => loss[i]).ToArray(), null),
         };
+    }
+
+    /// <summary>
+    /// Health of a fitted loss law: convergence, failed starts, E collapsed, observations per parameter, distinct N and D,
+    /// residuals at the largest N, and the flat valley at 10× the largest N and D seen.
+    /// </summary>
+    public static List<Finding> Assess(ChinchillaLaw law, MultiStartDiagnostics diag, double[] n, double[] d, double[] loss, string? scope)
+    {
+        var h = new List<Finding>();
+        h.AddRange(HealthChecks.Convergence(diag, scope));
+        h.AddRange(HealthChecks.FailedStarts(diag, scope));
+        h.AddRange(HealthChecks.Observations(n.Length, ParameterCount, scope));
+        h.AddRange(HealthChecks.DistinctSizes(n, d, scope));
+        if (!double.IsFinite(law.E)) return h;
+        h.AddRange(HealthChecks.ECollapsed(law.E, loss.Min(), scope));
+        h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), loss, "loss", scope));
+        double nRef = 10 * n.Max(), dRef = 10 * d.Max();
+        h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(x => ToLaw(x).Predict(nRef, dRef)).ToArray(),
+            $"10× the largest N and D fitted (N = {nRef:G3}, D = {dRef:G3})", scope));
+        return h;
     }
 
     /// <summary>(a, b, e, α, β) → the law.</summary>

@@ -1,12 +1,10 @@
+using T2.Core.Health;
 using T2.Core.Laws;
 using T2.Core.Optimization;
 
 namespace T2.Core.Fitting;
 
-/// <summary>
-/// The best of a multi-start fit with its diagnostics. <see cref="StartsNearBest"/> is a stability figure
-/// (how reproducibly the optimiser finds this optimum), never an uncertainty.
-/// </summary>
+/// <summary>The best of a multi-start Chinchilla fit with its diagnostics, the range of its data and its health findings.</summary>
 public sealed record ChinchillaFitResult
 {
     public required ChinchillaLaw Law { get; init; }
@@ -16,18 +14,12 @@ public sealed record ChinchillaFitResult
     public required LossObjective ObjectiveKind { get; init; }
     public required double HuberDelta { get; init; }
     public required int Points { get; init; }
-    public required double GradientNorm { get; init; }
-    public required bool Converged { get; init; }
-    public required StopReason Reason { get; init; }
-    public required int Iterations { get; init; }
-    public required int Evaluations { get; init; }
-    public required int StartsTried { get; init; }
-    public required int StartsConverged { get; init; }
-    /// <summary>Starts whose start point or path produced NaN/∞ (reported, never silently skipped).</summary>
-    public required int StartsFailed { get; init; }
-    public required int StartsNearBest { get; init; }
-    /// <summary>The five best distinct objectives, ascending (to see how separated the optimum is).</summary>
-    public required double[] BestObjectives { get; init; }
+    public required MultiStartDiagnostics Diagnostics { get; init; }
     /// <summary>Objective minimised by variable projection (squared error only; null otherwise).</summary>
     public double? VarProObjective { get; init; }
+    /// <summary>The range of the points with weight &gt; 0.</summary>
+    public required FitRange Range { get; init; }
+    public required IReadOnlyList<Finding> Health { get; init; }
+
+    public bool Converged => Diagnostics.Converged;
 }

@@ -59,19 +59,42 @@ public static class MultiStart
         return results;
     }
 
-    /// <summary>Counts over all starts: converged, failed (non-finite), and landed within 1e-9·max(1, |f*|) of the best.</summary>
-    public static (int Best, int Converged, int Failed, int NearBest) Summary(OptimizeResult[] results, double nearTolerance = 1e-9)
+    /// <summary>
+    /// Diagnostics over all starts (<paramref name="results"/> may hold extra solutions, e.g. variable projection, beyond the
+    /// <paramref name="startsTried"/> starts). See <see cref="MultiStartDiagnostics"/> for each figure's definition.
+    /// </summary>
+    public static MultiStartDiagnostics Diagnose(OptimizeResult[] results, int startsTried, double gradientTolerance, int observations,
+        int parameters, double nearTolerance = 1e-9, int valleyCap = 32)
     {
         int best = Best(results);
-        int converged = results.Count(r => r.Converged);
-        int failed = results.Count(r => !double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart);
-        int near = 0;
-        if (best >= 0)
+        int converged = results.Take(startsTried).Count(r => r.Converged);
+        int failed = results.Take(startsTried).Count(r => !double.IsFinite(r.F) || r.Reason == StopReason.NonFiniteStart);
+        if (best < 0) return MultiStartDiagnostics.Failed(startsTried, failed, gradientTolerance);
+        var b = results[best];
+        double tol = nearTolerance * Math.Max(1, Math.Abs(b.F));
+        int near = results.Take(startsTried).Count(r => r.Converged && r.F - b.F <= tol);
+        double window = observations > parameters ? Math.Abs(b.F) / (observations - parameters) : double.PositiveInfinity;
+        var valley = new List<double[]>();
+        foreach (var r in results.Where(r => double.IsFinite(r.F) && r.F - b.F <= window).OrderBy(r => r.F))
         {
-            double tol = nearTolerance * Math.Max(1, Math.Abs(results[best].F));
-            near = results.Count(r => double.IsFinite(r.F) && r.F - results[best].F <= tol);
+            if (valley.Count == valleyCap) break;
+            bool dup = valley.Any(v => MaxRelDiff(v, r.X) < 1e-6);
+            if (!dup) valley.Add(r.X);
         }
-        return (best, converged, failed, near);
+        return new MultiStartDiagnostics
+        {
+            StartsTried = startsTried, StartsConverged = converged, StartsFailed = failed, StartsNearBest = near,
+            Converged = b.Converged, Reason = b.Reason, GradientNorm = b.ProjectedGradientNorm, GradientTolerance = gradientTolerance,
+            Iterations = b.Iterations, Evaluations = b.Evaluations, BestObjectives = DistinctBest(results, 5), Valley = [.. valley],
+            ValleyWindow = window,
+        };
+    }
+
+    private static double MaxRelDiff(double[] a, double[] b)
+    {
+        double m = 0;
+        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]) / Math.Max(1, Math.Abs(a[i])));
+        return m;
     }
 
     /// <summary>Index of the lowest finite objective (first in start order on ties); −1 when none is finite.</summary>

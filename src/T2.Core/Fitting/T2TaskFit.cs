@@ -1,6 +1,6 @@
 using T2.Core.Evidence;
+using T2.Core.Health;
 using T2.Core.Laws;
-using T2.Core.Planning;
 
 namespace T2.Core.Fitting;
 
@@ -21,11 +21,31 @@ public sealed record T2FitOptions
 /// <summary>Per-checkpoint curves and Beta diagnostic, as fitted.</summary>
 public sealed record CheckpointSummary(string Name, double N, double D, double[] AccK, double[] NllK, BetaDiagnosticResult Beta);
 
-public sealed record T2TaskFitResult(
-    string Task, string EvidenceKind, string Target, double[] KGrid, FitRange Range, IReadOnlyList<CheckpointSummary> Checkpoints,
-    Approach1FitResult? Approach1, int Approach1Dropped, Approach2FitResult? Approach2,
-    /// <summary>Bootstrap replicates (checkpoints resampled): Approach 1 laws and Approach 2 laws, failed ones omitted.</summary>
-    IReadOnlyList<Approach1Law> Approach1Boot, IReadOnlyList<Approach2Law> Approach2Boot, int BootstrapRequested);
+/// <summary>Bootstrap replicates of one approach (checkpoints resampled); failed resamples are counted, not listed.</summary>
+public sealed record ReplicateSet<TLaw>(IReadOnlyList<TLaw> Laws, int Requested, IReadOnlyList<Finding> Health);
+
+public sealed record T2TaskFitResult
+{
+    public required string Task { get; init; }
+    public required string EvidenceKind { get; init; }
+    public required string Target { get; init; }
+    public required double[] KGrid { get; init; }
+    /// <summary>Range of every checkpoint of the task (each approach also records the range it actually used).</summary>
+    public required FitRange Range { get; init; }
+    public required IReadOnlyList<CheckpointSummary> Checkpoints { get; init; }
+    public Approach1FitResult? Approach1 { get; init; }
+    /// <summary>(checkpoint, k) observations Approach 1 dropped because NLL_k was infinite (nothing solved).</summary>
+    public int Approach1Dropped { get; init; }
+    public Approach2FitResult? Approach2 { get; init; }
+    public ReplicateSet<Approach1Law>? Approach1Boot { get; init; }
+    public ReplicateSet<Approach2Law>? Approach2Boot { get; init; }
+    public int BootstrapRequested { get; init; }
+    /// <summary>Task-level findings (the Beta check).</summary>
+    public required IReadOnlyList<Finding> Health { get; init; }
+
+    /// <summary>Range of the points Approach 2 used: stage 1's checkpoints and the k grid of stage 2.</summary>
+    public FitRange? Approach2Range => Approach2 is { } a ? a.Stage1.Range with { KMin = KGrid.Min(), KMax = KGrid.Max() } : null;
+}
 
 /// <summary>Fits T² Approach 1 and/or 2 to one task of a checkpoint ladder (the orchestration behind <c>t2 fit t2</c>).</summary>
 public static class T2TaskFit
@@ -36,32 +56,34 @@ public static class T2TaskFit
         return TaskCurves.PowersOfTwo(min == long.MaxValue ? 1024 : min);
     }
 
+    /// <summary>Distinct (N, D) checkpoints the requested approaches need.</summary>
+    public static int Needed(T2FitOptions o) => Math.Max(o.Approach1 ? Approach1Fit.ParameterCount : 0, o.Approach2 ? 5 : 0);
+
     public static T2TaskFitResult Fit(string task, IReadOnlyList<CheckpointEvidence> cps, T2FitOptions o, IProgress<string>? progress = null)
     {
         if (cps.Count == 0) throw new ArgumentException($"task '{task}': no checkpoints.");
         var ks = o.KGrid ?? DefaultKGrid(cps);
         long minN = cps.Min(c => c.MinSamples);
         if (ks.Max() > minN) throw new ArgumentException($"task '{task}': k = {ks.Max()} exceeds the {minN} samples some question has; pass@k has no unbiased estimate beyond n.");
-        int need = Math.Max(o.Approach1 ? 7 : 0, o.Approach2 ? 5 : 0);
+        int need = Needed(o);
         var distinct = cps.Select(c => (c.N, c.D)).Distinct().Count();
         if (distinct < need) throw new ArgumentException($"task '{task}': {distinct} distinct checkpoints (N, D) for a law with {need} parameters; at least {need} are needed.");
 
         var curves = cps.Select(c => c.Curve(ks, o.Target)).ToArray();
         var summaries = cps.Select((c, j) => new CheckpointSummary(c.Name, c.N, c.D, curves[j].AccK, curves[j].NllK,
             c.IsCounts ? BetaDiagnostic.FromCounts(c.Samples!, c.Correct!, ks) : BetaDiagnostic.FromNll(c.Nll!, ks))).ToList();
-        var range = new FitRange(cps.Min(c => c.N), cps.Max(c => c.N), cps.Min(c => c.D), cps.Max(c => c.D),
-            cps.Min(c => c.D / c.N), cps.Max(c => c.D / c.N), ks.Min(), ks.Max());
+        var range = FitRange.Of(cps.Select(c => c.N).ToArray(), cps.Select(c => c.D).ToArray(), ks);
 
         progress?.Report($"{task}: fitting");
         var (a1, dropped) = o.Approach1 ? FitA1(cps, curves, ks, o.A1) : (null, 0);
         var a2 = o.Approach2 ? FitA2(cps, curves, ks, o.A2) : null;
 
-        var boot1 = new List<Approach1Law>(); var boot2 = new List<Approach2Law>();
+        ReplicateSet<Approach1Law>? boot1 = null; ReplicateSet<Approach2Law>? boot2 = null;
         if (o.Bootstrap > 0)
         {
             var rng = new Random(o.Seed);
             var draws = Enumerable.Range(0, o.Bootstrap).Select(_ => Enumerable.Range(0, cps.Count).Select(_ => rng.Next(cps.Count)).ToArray()).ToArray();
-            var r1 = new Approach1Law?[o.Bootstrap]; var r2 = new Approach2Law?[o.Bootstrap];
+            var r1 = new Approach1FitResult?[o.Bootstrap]; var r2 = new Approach2FitResult?[o.Bootstrap];
             // Resamples use fewer starts: the full-data optimum plus 24 seeded random starts (Approach 1), a 10-value E profile
             // with 8 restarts and the full-data θ plus a small grid (Approach 2).
             var a1o = o.A1 with { RandomStarts = 24, UseGrid = false, Parallel = false, Seed = o.Seed };
@@ -75,8 +97,8 @@ public static class T2TaskFit
                 {
                     try
                     {
-                        if (a1 is not null) { var f = FitA1(sample, sc, ks, a1o, a1.X).Item1; if (f is not null && double.IsFinite(f.Objective)) r1[b] = f.Law; }
-                        if (a2 is not null) { var f = FitA2(sample, sc, ks, a2o); if (f is not null && double.IsFinite(f.Objective)) r2[b] = f.Law; }
+                        if (a1 is not null) { var f = FitA1(sample, sc, ks, a1o, a1.X).Item1; if (double.IsFinite(f.Objective)) r1[b] = f; }
+                        if (a2 is not null) { var f = FitA2(sample, sc, ks, a2o); if (double.IsFinite(f.Objective)) r2[b] = f; }
                     }
                     catch (ArgumentException) { } // a degenerate resample (too few usable points) counts as failed
                     catch (InvalidOperationException) { }
@@ -84,12 +106,30 @@ public static class T2TaskFit
                 int n = Interlocked.Increment(ref done);
                 if (n % 10 == 0) progress?.Report($"{task}: bootstrap {n}/{o.Bootstrap}");
             });
-            boot1.AddRange(r1.Where(l => l is not null)!); boot2.AddRange(r2.Where(l => l is not null)!);
+            if (a1 is not null)
+            {
+                var ok = r1.Where(r => r is not null).Select(r => r!).ToList();
+                boot1 = new ReplicateSet<Approach1Law>(ok.Select(r => r.Law).ToList(), o.Bootstrap,
+                    HealthChecks.BootstrapReplicates(ok.Select(r => r.Health).ToList(), o.Bootstrap, "bootstrap").ToList());
+            }
+            if (a2 is not null)
+            {
+                var ok = r2.Where(r => r is not null).Select(r => r!).ToList();
+                boot2 = new ReplicateSet<Approach2Law>(ok.Select(r => r.Law).ToList(), o.Bootstrap,
+                    HealthChecks.BootstrapReplicates(ok.Select(r => r.Health).ToList(), o.Bootstrap, "bootstrap").ToList());
+            }
         }
-        return new T2TaskFitResult(task, cps[0].IsCounts ? "counts" : "nll", curves[0].Target, ks, range, summaries, a1, dropped, a2, boot1, boot2, o.Bootstrap);
+        var worst = summaries.Where(c => double.IsFinite(c.Beta.MaxAccGap)).MaxBy(c => c.Beta.MaxAccGap);
+        var health = worst is null ? [] : HealthChecks.BetaCheck(worst.Beta.MaxAccGap, worst.Name, worst.Beta.GapAtK, "beta_check").ToList();
+        return new T2TaskFitResult
+        {
+            Task = task, EvidenceKind = cps[0].IsCounts ? "counts" : "nll", Target = curves[0].Target, KGrid = ks, Range = range,
+            Checkpoints = summaries, Approach1 = a1, Approach1Dropped = dropped, Approach2 = a2, Approach1Boot = boot1, Approach2Boot = boot2,
+            BootstrapRequested = o.Bootstrap, Health = health,
+        };
     }
 
-    private static (Approach1FitResult?, int) FitA1(IReadOnlyList<CheckpointEvidence> cps, TaskCurve[] curves, double[] ks, Approach1FitOptions o, double[]? extraStart = null)
+    private static (Approach1FitResult, int) FitA1(IReadOnlyList<CheckpointEvidence> cps, TaskCurve[] curves, double[] ks, Approach1FitOptions o, double[]? extraStart = null)
     {
         var n = new List<double>(); var d = new List<double>(); var k = new List<double>(); var y = new List<double>();
         int dropped = 0;

@@ -12,6 +12,9 @@ public sealed record Approach1Law(double E, double A, double B, double Alpha, do
         return E + A * Math.Exp(-Alpha * Math.Log(n)) + B * Math.Exp(-Beta * Math.Log(d)) + G * Math.Exp(-Gamma * Math.Log(k));
     }
 
+    /// <summary>The law at k = 1: a Chinchilla law with floor E + G (the stage-1 law of a task fitted by Approach 1 alone).</summary>
+    public ChinchillaLaw AtKOne() => new(E + G, A, B, Alpha, Beta);
+
     public override string ToString() =>
         FormattableString.Invariant($"L(N,D,k) = {E:R} + {A:R}/N^{Alpha:R} + {B:R}/D^{Beta:R} + {G:R}/k^{Gamma:R}");
 }

@@ -10,12 +10,22 @@ namespace T2.Core.Laws;
 /// </summary>
 public sealed record Approach2Law(ChinchillaLaw Loss, double Theta0, double Theta1, double Theta2, double Theta3, double Theta4)
 {
-    // μ is kept inside (0, 1) by this margin so that a and b stay > 0 in double precision.
-    private const double MuMargin = 1e-12;
+    /// <summary>μ is kept inside (0, 1) by this margin so that a and b stay &gt; 0 in double precision.</summary>
+    public const double MuMargin = 1e-12;
 
-    public double Mu(double loss) => Math.Clamp(Theta2 / (1 + Math.Exp(Theta1 * (loss - Theta0))), MuMargin, 1 - MuMargin);
+    /// <summary>The logistic factor s = 1/(1 + exp(θ1·(L̂ − θ0))) of μ = θ2·s (the fit's gradient needs s itself).</summary>
+    public static double Logistic(double theta0, double theta1, double loss) => 1 / (1 + Math.Exp(theta1 * (loss - theta0)));
 
-    public double Nu(double loss) => Math.Exp(Theta3 + Theta4 * loss);
+    /// <summary>μ before clamping, θ2·s; the fit needs to know when the clamp bites (its gradient is then 0).</summary>
+    public static double RawMu(double theta0, double theta1, double theta2, double loss) => theta2 * Logistic(theta0, theta1, loss);
+
+    public static double ClampMu(double rawMu) => Math.Clamp(rawMu, MuMargin, 1 - MuMargin);
+
+    public static double NuOf(double theta3, double theta4, double loss) => Math.Exp(theta3 + theta4 * loss);
+
+    public double Mu(double loss) => ClampMu(RawMu(Theta0, Theta1, Theta2, loss));
+
+    public double Nu(double loss) => NuOf(Theta3, Theta4, loss);
 
     /// <summary>Expected pass@k at a given stage-1 loss.</summary>
     public double AccuracyAtLoss(double loss, double k)

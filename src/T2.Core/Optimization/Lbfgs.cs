@@ -118,7 +118,7 @@ public sealed class Lbfgs
                 // No decrease along steepest descent either. With a gradient this small relative to f the decreases left
                 // are below f's rounding noise: that is the end of representable progress, not a failure.
                 if (pgNorm <= 1e-6 * Math.Max(1, Math.Abs(fx)))
-                    return Result(fx, pgNorm, true, StopReason.StepTooSmall, iter, evals);
+                    return Result(fx, pgNorm, false, StopReason.StepTooSmall, iter, evals);
                 return Result(fx, pgNorm, false, StopReason.LineSearchFailed, iter, evals);
             }
 
@@ -146,7 +146,7 @@ public sealed class Lbfgs
                 return Result(fx, pg, true, pg <= o.GradientTolerance ? StopReason.Gradient : StopReason.RelativeReduction, iter, evals);
             }
             if (Math.Sqrt(ss) <= 1e-15 * (1 + Norm(x)))
-                return Result(fx, ProjectedGradientNorm(x, g, lower, upper), true, StopReason.StepTooSmall, iter, evals);
+                return Result(fx, ProjectedGradientNorm(x, g, lower, upper), false, StopReason.StepTooSmall, iter, evals);
         }
     }
 

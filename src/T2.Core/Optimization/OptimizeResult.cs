@@ -1,13 +1,16 @@
 namespace T2.Core.Optimization;
 
-/// <summary>Which stopping rule fired. Only the first three count as converged.</summary>
+/// <summary>Which stopping rule fired. Only Gradient and RelativeReduction count as converged.</summary>
 public enum StopReason
 {
     /// <summary>Largest projected gradient component ≤ gtol.</summary>
     Gradient,
     /// <summary>Relative decrease (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ ftol.</summary>
     RelativeReduction,
-    /// <summary>Step length below machine precision relative to x: no further progress is representable.</summary>
+    /// <summary>
+    /// Step length below machine precision relative to x: no further progress is representable. Not counted as converged:
+    /// the point may still sit on a slope (the gradient says how steep), which health reports.
+    /// </summary>
     StepTooSmall,
     /// <summary>The iteration cap was reached.</summary>
     MaxIterations,

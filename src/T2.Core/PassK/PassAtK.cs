@@ -25,16 +25,6 @@ public static class PassAtK
         return FromProbability(Math.Exp(-nll), k);
     }
 
-    /// <summary>
-    /// −log pass@k given log(1 − p)·k = t ≤ 0, the form that keeps both tails exact:
-    /// for pass@k ≪ 1 use −log(−expm1(t)); for pass@k near 1 use −log1p(−exp(t)).
-    /// </summary>
-    public static double NegLogFromLogFail(double logFail)
-    {
-        if (logFail > -0.6931471805599453) return -Math.Log(-Precise.Expm1(logFail));
-        return -Precise.Log1p(-Math.Exp(logFail));
-    }
-
     /// <summary>−log pass@k from a single-sample probability p (+∞ when p = 0).</summary>
     public static double NegLogFromProbability(double p, double k)
     {
@@ -42,7 +32,7 @@ public static class PassAtK
         if (!(k > 0) || double.IsPositiveInfinity(k)) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be finite and > 0.");
         if (p == 0) return double.PositiveInfinity;
         if (p == 1) return 0;
-        return NegLogFromLogFail(k * Precise.Log1p(-p));
+        return Precise.NegLogOneMinusExp(k * Precise.Log1p(-p));
     }
 
     /// <summary>−log pass@k from the answer's NLL; accurate when nll is large (p below 1e-300 included).</summary>
@@ -55,7 +45,7 @@ public static class PassAtK
         // so that nll = 800 (p = e^−800, below double's range) still yields nll − log k.
         // Below p ≈ 1e-300 the terms of order k·p are far under one ulp of the result, so −log pass@k = nll − log k.
         if (nll > 690) return nll - Math.Log(k);
-        return NegLogFromLogFail(k * Precise.Log1p(-Math.Exp(-nll)));
+        return Precise.NegLogOneMinusExp(k * Precise.Log1p(-Math.Exp(-nll)));
     }
 
     /// <summary>
@@ -105,7 +95,7 @@ public static class PassAtK
         double lf = LogAllFail(n, c, k);
         if (lf == 0) return double.PositiveInfinity;
         if (double.IsNegativeInfinity(lf)) return 0;
-        return NegLogFromLogFail(lf);
+        return Precise.NegLogOneMinusExp(lf);
     }
 
     private static void Validate(long n, long c, double k)

@@ -23,29 +23,37 @@ public sealed record PlanBudget
     public double NMax { get; init; } = 1e15;
 }
 
-/// <summary>The range of the data a fit saw, for extrapolation flags.</summary>
-public sealed record FitRange(double NMin, double NMax, double DMin, double DMax, double RatioMin, double RatioMax, double KMin, double KMax);
-
 public sealed record PlanPoint(double N, double D, double K, double TokensPerParameter, double Predicted)
 {
-    public double TrainFlops => 6 * N * D;
+    public double TrainFlops => Budgets.TrainFlops(N, D);
 }
 
-public sealed record PlanResult(
-    PlanPoint Optimum,
-    PlanPoint Chinchilla,
+public sealed record PlanResult
+{
+    public required PlanPoint Optimum { get; init; }
+    public required PlanPoint Chinchilla { get; init; }
     /// <summary>Smallest and largest N whose metric is within 1 % of the optimum's (flat optima are common).</summary>
-    double FlatNMin, double FlatNMax,
-    /// <summary>Which of N, D, D/N, k fall outside the fitted data's range.</summary>
-    IReadOnlyList<string> Extrapolated,
-    bool AtSearchBoundary);
+    public required double FlatNMin { get; init; }
+    public required double FlatNMax { get; init; }
+    public required bool AtSearchBoundary { get; init; }
+    /// <summary>The baseline's k before rounding or the k ≥ 1 floor (C_inf/2N, or the end-to-end remainder's).</summary>
+    public required double ChinchillaRawK { get; init; }
+}
+
+/// <summary>The budget identities, written once: D = C_train/6N and k = C_inf/2N.</summary>
+public static class Budgets
+{
+    public static double TokensFor(double cTrain, double n) => cTrain / (6 * n);
+    public static double SamplesFor(double cInf, double n) => cInf / (2 * n);
+    public static double TrainFlops(double n, double d) => 6 * n * d;
+}
 
 public static class Planner
 {
     private const int Grid = 1201;
 
     /// <summary>Joint optimum of (N, D, k) under the budget, the Chinchilla baseline and the 1 % flat set.</summary>
-    public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, FitRange? range = null)
+    public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1)
     {
         Validate(budget);
         PlanPoint opt; double flatLo, flatHi; bool boundary;
@@ -76,32 +84,34 @@ public static class Planner
         {
             (opt, flatLo, flatHi, boundary) = PlanTotal(metric, budget);
         }
-        var baseline = Baseline(metric, budget, stage1, opt);
-        return new PlanResult(opt, baseline, flatLo, flatHi, Flags(opt, range), boundary);
+        var (baseline, rawK) = Baseline(metric, budget, stage1, opt);
+        return new PlanResult
+        {
+            Optimum = opt, Chinchilla = baseline, FlatNMin = flatLo, FlatNMax = flatHi, AtSearchBoundary = boundary, ChinchillaRawK = rawK,
+        };
     }
 
     /// <summary>The point on the budget's line at model size N (training/inference split fixed by the budget).</summary>
     public static PlanPoint Point(PlanMetric metric, PlanBudget budget, double n)
     {
-        double d = budget.CTrain / (6 * n);
-        double k = budget.FixedK ?? budget.CInf / (2 * n);
+        double d = Budgets.TokensFor(budget.CTrain, n);
+        double k = budget.FixedK ?? Budgets.SamplesFor(budget.CInf, n);
         if (budget.IntegerK && budget.FixedK is null) k = Math.Max(1, Math.Floor(k));
         return new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
     }
 
-    private static PlanPoint Baseline(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, PlanPoint opt)
+    private static (PlanPoint, double) Baseline(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, PlanPoint opt)
     {
         if (budget.CTotal is null)
         {
             var c = stage1.ComputeOptimal(budget.CTrain);
-            return Point(metric, budget, c.N);
+            return (Point(metric, budget, c.N), budget.FixedK ?? Budgets.SamplesFor(budget.CInf, c.N));
         }
         // End-to-end budget: train Chinchilla-optimally with the training compute the T² optimum chose; the rest buys samples.
         var co = stage1.ComputeOptimal(opt.TrainFlops);
-        double kk = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * co.N);
-        if (budget.IntegerK) kk = Math.Floor(kk);
-        kk = Math.Max(kk, 1);
-        return new PlanPoint(co.N, co.D, kk, co.D / co.N, metric.Evaluate(co.N, co.D, kk));
+        double raw = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * co.N);
+        double kk = Math.Max(budget.IntegerK ? Math.Floor(raw) : raw, 1);
+        return (new PlanPoint(co.N, co.D, kk, co.D / co.N, metric.Evaluate(co.N, co.D, kk)), raw);
     }
 
     private static (PlanPoint, double, double, bool) PlanTotal(PlanMetric metric, PlanBudget budget)
@@ -110,7 +120,7 @@ public static class Planner
         // For each N, the training share f gives D = f·T/6N and k = (1 − f)·T/(2N·Q·L); k ≥ 1 caps f.
         double Score(double logN, double f)
         {
-            double n = Math.Exp(logN), d = f * total / (6 * n), k = (1 - f) * total / (2 * n * qL);
+            double n = Math.Exp(logN), d = Budgets.TokensFor(f * total, n), k = Budgets.SamplesFor((1 - f) * total / qL, n);
             if (budget.IntegerK) k = Math.Floor(k);
             if (k < 1 || d <= 0) return double.PositiveInfinity;
             double v = metric.Evaluate(n, d, k);
@@ -141,7 +151,7 @@ public static class Planner
             double x1 = bx;
             bf = GoldenSection(f => Score(x1, f), Math.Max(1e-6, f0 - df), Math.Min(1 - 1e-6, f0 + df), f0, Score(x1, f0));
         }
-        double n = Math.Exp(bx), d = bf * total / (6 * n), k = (1 - bf) * total / (2 * n * qL);
+        double n = Math.Exp(bx), d = Budgets.TokensFor(bf * total, n), k = Budgets.SamplesFor((1 - bf) * total / qL, n);
         if (budget.IntegerK) k = Math.Floor(k);
         var opt = new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
         var (flo, fhi) = FlatSet(xs, perN, metric.Maximize ? -opt.Predicted : opt.Predicted, metric.Maximize);
@@ -180,27 +190,17 @@ public static class Planner
         return bestX;
     }
 
-    private static List<string> Flags(PlanPoint p, FitRange? r)
-    {
-        var flags = new List<string>();
-        if (r is null) return flags;
-        if (p.N < r.NMin || p.N > r.NMax) flags.Add("N");
-        if (p.D < r.DMin || p.D > r.DMax) flags.Add("D");
-        if (p.TokensPerParameter < r.RatioMin || p.TokensPerParameter > r.RatioMax) flags.Add("D/N");
-        if (p.K < r.KMin || p.K > r.KMax) flags.Add("k");
-        return flags;
-    }
-
     private static void Validate(PlanBudget b)
     {
         if (b.CTotal is { } t)
         {
-            if (!(t > 0)) throw new ArgumentException("--c-total must be > 0.");
-            if (!(b.Queries > 0) || !(b.TokensPerQuery > 0)) throw new ArgumentException("--c-total needs --queries and --tokens-per-query > 0.");
+            Limits.CheckFlops("CTotal", t);
+            if (!(b.Queries > 0) || !(b.TokensPerQuery > 0) || !double.IsFinite(b.Queries * b.TokensPerQuery))
+                throw new ArgumentException("CTotal needs Queries and TokensPerQuery finite and > 0.");
             return;
         }
-        if (!(b.CTrain > 0)) throw new ArgumentException("--c-train must be > 0.");
-        if (b.FixedK is { } k) { if (!(k > 0)) throw new ArgumentException("--k must be > 0."); }
-        else if (!(b.CInf > 0)) throw new ArgumentException("--c-inf must be > 0 (or give --k).");
+        Limits.CheckFlops("CTrain", b.CTrain);
+        if (b.FixedK is { } k) Limits.CheckK("FixedK", k);
+        else Limits.CheckFlops("CInf", b.CInf);
     }
 }

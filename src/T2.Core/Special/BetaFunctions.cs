@@ -1,5 +1,3 @@
-using T2.Core.PassK;
-
 namespace T2.Core.Special;
 
 /// <summary>
@@ -60,6 +58,6 @@ public static class BetaFunctions
     public static double NegLogExpectedPassAtK(double a, double b, double k)
     {
         double lr = LogBetaRatio(a, b, k);
-        return lr == 0 ? double.PositiveInfinity : PassAtK.NegLogFromLogFail(lr);
+        return lr == 0 ? double.PositiveInfinity : Precise.NegLogOneMinusExp(lr);
     }
 }

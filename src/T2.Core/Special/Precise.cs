@@ -29,4 +29,14 @@ public static class Precise
         if (um1 == -1) return -1;
         return um1 * x / Math.Log(u);
     }
+
+    /// <summary>
+    /// −log(1 − e^t) for t ≤ 0 (e.g. −log pass@k from t = k·log(1 − p)), in the form that keeps both tails exact:
+    /// −log(−expm1(t)) when 1 − e^t ≪ 1, −log1p(−e^t) when it is near 1.
+    /// </summary>
+    public static double NegLogOneMinusExp(double t)
+    {
+        if (t > -0.6931471805599453) return -Math.Log(-Expm1(t));
+        return -Log1p(-Math.Exp(t));
+    }
 }

@@ -56,9 +56,7 @@ public static class Checkpoint
         if (optimizer is not null)
             Safetensors.Write(Path.Combine(dir, "optimizer.safetensors"),
                 [new("adam_m", [optimizer.M.Length], optimizer.M), new("adam_v", [optimizer.V.Length], optimizer.V)], meta);
-        var tmp = ConfigPath(dir) + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(info, Json));
-        File.Move(tmp, ConfigPath(dir), overwrite: true);
+        T2.IO.AtomicFile.WriteAllText(ConfigPath(dir), JsonSerializer.Serialize(info, Json));
     }
 
     public static CheckpointInfo LoadInfo(string dir)

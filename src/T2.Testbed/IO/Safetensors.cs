@@ -32,8 +32,7 @@ public static class Safetensors
         var headerBytes = new byte[json.Length + pad];
         json.CopyTo(headerBytes, 0);
         for (int i = json.Length; i < headerBytes.Length; i++) headerBytes[i] = (byte)' ';
-        var tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        T2.IO.AtomicFile.Write(path, fs =>
         {
             Span<byte> len = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)headerBytes.Length);
@@ -44,9 +43,7 @@ public static class Safetensors
                 for (int i = 0; i < t.Data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), t.Data[i]);
                 fs.Write(bytes);
             }
-            fs.Flush(true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     public static Dictionary<string, Entry> Read(string path)

@@ -48,7 +48,8 @@ public class CliTests : IDisposable
     {
         var r = CliRun.Of("fit", "loss", "--data", Epoch, "--where", "used_in_epoch_fit=1");
         Assert.Equal(0, r.Code);
-        Assert.Contains("starts tried / converged / failed", r.Console);
+        Assert.Contains("starts tried / converged / non-finite", r.Console);
+        Assert.Contains("health", r.Console);
         Assert.Contains("4500 /", r.Console);
     }
 

@@ -55,7 +55,7 @@ public class Approach2RecoveryTests
             Assert.InRange(r.Law.Predict(n[oc[i]], d[oc[i]], ok[i]) - truth.Predict(n[oc[i]], d[oc[i]], ok[i]), -0.02, 0.02);
         Assert.InRange(r.Law.Theta0, 2.2 - 0.15, 2.2 + 0.15);
         Assert.InRange(r.Law.Theta2, 0.8 - 0.08, 0.8 + 0.08);
-        Assert.True(r.StartsConverged > 0);
+        Assert.True(r.Diagnostics.StartsConverged > 0);
     }
 
     [Fact]

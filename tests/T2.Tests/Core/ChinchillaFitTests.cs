@@ -17,7 +17,7 @@ public class ChinchillaFitTests
         // Epoch's grid search with scipy (data README): A = 477.84, B = 2143.86, E = 1.8172, α = 0.34731, β = 0.36718, f = 0.00101827.
         var r = EpochFit.Value;
         Assert.Equal(240, r.Points);
-        Assert.Equal(4500, r.StartsTried);
+        Assert.Equal(4500, r.Diagnostics.StartsTried);
         Assert.InRange(r.Law.A, 477.84 * 0.995, 477.84 * 1.005);
         Assert.InRange(r.Law.B, 2143.86 * 0.99, 2143.86 * 1.01);
         Assert.InRange(r.Law.E, 1.8172 - 0.0005, 1.8172 + 0.0005);
@@ -25,8 +25,8 @@ public class ChinchillaFitTests
         Assert.InRange(r.Law.Beta, 0.36718 - 0.0005, 0.36718 + 0.0005);
         Assert.True(r.Objective <= 0.0010183, $"objective {r.Objective}");
         Assert.True(r.Converged);
-        Assert.True(r.StartsNearBest >= 10, "the optimum should be reached from many starts");
-        Assert.True(r.GradientNorm < 1e-6);
+        Assert.True(r.Diagnostics.StartsNearBest >= 10, "the optimum should be reached from many starts");
+        Assert.True(r.Diagnostics.GradientNorm < 1e-6);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using T2.Core.Fitting;
 using T2.Core.Laws;
 using T2.Core.Planning;
 
@@ -73,11 +74,23 @@ public class PlannerTests
     }
 
     [Fact]
-    public void ExtrapolationFlags_NameTheQuantitiesOutsideTheFittedRange()
+    public void Trust_GivesTheFactorBeyondTheFittedRange_PerDimension()
     {
+        // Given a fit range and a plan far beyond it in D and k
         var range = new FitRange(1e7, 1e9, 1e9, 1e11, 5, 300, 1, 64);
-        var p = Planner.Plan(new PlanMetric("acc", A2.Predict, true), new PlanBudget { CTrain = 1e24, CInf = 1.4e11 }, A2.Loss, range);
-        Assert.Contains("D", p.Extrapolated);
-        Assert.Contains("k", p.Extrapolated);
+        var p = Planner.Plan(new PlanMetric("acc", A2.Predict, true), new PlanBudget { CTrain = 1e24, CInf = 1.4e11 }, A2.Loss);
+        var o = p.Optimum;
+        var t = PlanTrustAssessor.Assess(o.N, o.D, o.K, o.K, range, [], 1.4e11);
+        // Then each factor is the distance beyond the nearer edge (1 inside), exactly
+        Assert.Equal(o.D > 1e11 ? o.D / 1e11 : o.D < 1e9 ? 1e9 / o.D : 1, t.Extrapolation.D, 1e-12);
+        Assert.Equal(o.K > 64 ? o.K / 64 : 1, t.Extrapolation.K, 1e-9);
+        Assert.Equal(o.N >= 1e7 && o.N <= 1e9 ? 1 : o.N > 1e9 ? o.N / 1e9 : 1e7 / o.N, t.Extrapolation.N, 1e-12);
+        Assert.True(t.Extrapolation.D > 1 && t.Extrapolation.K > 1);
+        Assert.Contains("beyond the fitted data", t.Verdict);
+        Assert.Equal(T2.Core.Health.Severity.Warn, t.Severity);
+        // And a point inside the range is trusted (no factor above 1, an untroubled verdict)
+        var inside = PlanTrustAssessor.Assess(1e8, 1e10, 8, 8, range, []);
+        Assert.Equal(1, inside.Extrapolation.Max);
+        Assert.Equal(T2.Core.Health.Severity.Info, inside.Severity);
     }
 }

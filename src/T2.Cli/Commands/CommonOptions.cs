@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using T2.Core.Fitting;
+
+namespace T2.Cli.Commands;
+
+/// <summary>Options shared by several verbs, declared once with their validators (a bad value is a parse error: exit 2).</summary>
+public static class CommonOptions
+{
+    public static Option<string> Data(string description) => new("--data") { Description = description, Required = true };
+
+    public static Option<string[]> Where() => new("--where")
+    {
+        Description = "Keep rows where COL=VALUE (repeatable; all must match). Also !=, >=, <=, >, <. Numeric when both sides are numbers; " +
+                      "a blank or non-numeric cell never matches a numeric comparison (=, !=, >=, … against a number).",
+    };
+
+    public static Option<bool> Json(string description = "Print JSON instead of a table.") => new("--json") { Description = description };
+
+    public static Option<int> Seed() => new("--seed") { Description = "Seed for random starts and the bootstrap.", DefaultValueFactory = _ => 0 };
+
+    public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };
+
+    public static Option<string> Fit(string description = "Fit file from 't2 fit t2' (or 't2 fit loss --out').") =>
+        new("--fit") { Description = description, Required = true };
+
+    public static Option<double> Level()
+    {
+        var o = new Option<double>("--level") { Description = "Interval level, strictly between 0 and 1.", DefaultValueFactory = _ => 0.95 };
+        o.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v > 0 && v < 1)) r.AddError($"--level {v}: must lie strictly between 0 and 1 (e.g. 0.95)."); });
+        return o;
+    }
+
+    public static Option<int> Bootstrap(string over)
+    {
+        var o = new Option<int>("--bootstrap") { Description = $"Bootstrap resamples over {over} (0 = none, at most 100,000).", DefaultValueFactory = _ => 0 };
+        o.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 0 || v > 100_000) r.AddError($"--bootstrap {v}: must lie in [0, 100000]."); });
+        return o;
+    }
+
+    public static Option<bool> Strict() => new("--strict")
+    {
+        Description = "Exit 3 when any health or trust finding is a warning or worse (after writing every output). Other exit codes are unchanged.",
+    };
+
+    public static Option<string?> Cv()
+    {
+        var o = new Option<string?>("--cv")
+        {
+            Description = "Cross-validation: 'sizes' refits leaving out each model size in turn; 'largest:K' refits without the K largest sizes. " +
+                          "Reports the relative error on each left-out size (parallel across folds).",
+        };
+        o.Validators.Add(r =>
+        {
+            var v = r.GetValueOrDefault<string?>();
+            if (v is null) return;
+            try { CvSpec.Parse(v); } catch (ArgumentException e) { r.AddError($"--cv: {e.Message}"); }
+        });
+        return o;
+    }
+
+    /// <summary>The exit code after rendering: <paramref name="code"/> unless it is 0, --strict is on and a warning was found.</summary>
+    public static int Exit(int code, bool strict, IEnumerable<T2.Core.Health.Finding> findings) =>
+        code == 0 && strict && T2.Core.Health.Findings.AnyAtLeast(findings, T2.Core.Health.Severity.Warn) ? 3 : code;
+}

@@ -1,0 +1,60 @@
+using T2.Core.Fitting;
+using T2.Core.Health;
+using T2.Core.Laws;
+
+namespace T2.Core.Planning;
+
+/// <summary>
+/// One approach of one fitted task, as the planner needs it: the metric and the stage-1 law that defines the Chinchilla
+/// baseline, the range of the points the fit used, its health, its bootstrap replicates and its valley (indistinguishable
+/// optima), each replicate or valley member with its own metric.
+/// </summary>
+public sealed record FittedApproach
+{
+    public required string Approach { get; init; }
+    public required PlanMetric Metric { get; init; }
+    public required ChinchillaLaw Stage1 { get; init; }
+    public required FitRange Range { get; init; }
+    public required IReadOnlyList<Finding> Health { get; init; }
+    public IReadOnlyList<(PlanMetric Metric, ChinchillaLaw Stage1)> Replicates { get; init; } = [];
+    public IReadOnlyList<PlanMetric> Valley { get; init; } = [];
+}
+
+public sealed record FittedTask(string Task, IReadOnlyList<FittedApproach> Approaches);
+
+public static class FittedTasks
+{
+    public static PlanMetric A1Metric(Approach1Law l) => new("nll_k", l.Predict, false);
+    public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true);
+
+    /// <summary>
+    /// The planner's view of a task. The Chinchilla baseline's stage-1 law is Approach 2's stage 1 when there is one, else
+    /// Approach 1 at k = 1 (floor E + G), for the full fit and (when Approach 2 is absent) for each replicate.
+    /// </summary>
+    public static FittedTask From(string task,
+        Approach1Law? a1, FitRange? a1Range, IReadOnlyList<Finding>? a1Health, IReadOnlyList<Approach1Law>? a1Boot, IReadOnlyList<Approach1Law>? a1Valley,
+        Approach2Law? a2, FitRange? a2Range, IReadOnlyList<Finding>? a2Health, IReadOnlyList<Approach2Law>? a2Boot, IReadOnlyList<Approach2Law>? a2Valley,
+        IReadOnlyList<Finding>? taskHealth = null)
+    {
+        var list = new List<FittedApproach>();
+        var th = taskHealth ?? [];
+        if (a1 is not null)
+        {
+            var baseLaw = a2?.Loss ?? a1.AtKOne();
+            list.Add(new FittedApproach
+            {
+                Approach = "1", Metric = A1Metric(a1), Stage1 = baseLaw, Range = a1Range!, Health = [.. (a1Health ?? []), .. th],
+                Replicates = (a1Boot ?? []).Select(b => (A1Metric(b), a2 is null ? b.AtKOne() : baseLaw)).ToList(),
+                Valley = (a1Valley ?? []).Select(A1Metric).ToList(),
+            });
+        }
+        if (a2 is not null)
+            list.Add(new FittedApproach
+            {
+                Approach = "2", Metric = A2Metric(a2), Stage1 = a2.Loss, Range = a2Range!, Health = [.. (a2Health ?? []), .. th],
+                Replicates = (a2Boot ?? []).Select(b => (A2Metric(b), b.Loss)).ToList(),
+                Valley = (a2Valley ?? []).Select(A2Metric).ToList(),
+            });
+        return new FittedTask(task, list);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using T2.Core.Fitting;
+using T2.Core.Health;
+
+namespace T2.Core.Planning;
+
+/// <summary>Factor by which each dimension lies beyond the range of the points the fit used (1 = inside it).</summary>
+public sealed record Extrapolation(double N, double D, double TokensPerParameter, double K)
+{
+    public double Max => Math.Max(Math.Max(N, D), Math.Max(TokensPerParameter, K));
+}
+
+/// <summary>
+/// How far one planned or predicted point can be trusted, as data: extrapolation factors against the fit's own range, k &lt; 1
+/// and what integer k did to the inference budget, an optimum at the edge of the search, the 1 % flat set, the spread of the
+/// fit's statistically indistinguishable optima at this point, the fit's health, and a one-line verdict.
+/// </summary>
+public sealed record PlanTrust
+{
+    public required Extrapolation Extrapolation { get; init; }
+    /// <summary>The budget allows fewer than one sample per query (k = C_inf/2N &lt; 1) before any rounding.</summary>
+    public required bool KBelowOne { get; init; }
+    /// <summary>2N·k / C_inf actually spent (1 = on budget; &gt; 1 when integer k raised k to 1); null without an inference budget.</summary>
+    public double? InferenceBudgetFactor { get; init; }
+    public required bool AtSearchEdge { get; init; }
+    /// <summary>[N_min, N_max] within 1 % of the optimum's metric (null for points that are not optima).</summary>
+    public double[]? FlatNWithin1Pct { get; init; }
+    /// <summary>(max − min)/|median| of the prediction here across the fit's indistinguishable optima (null when unknown).</summary>
+    public double? ValleySpread { get; init; }
+    public required IReadOnlyList<Finding> Health { get; init; }
+    public required string Verdict { get; init; }
+    /// <summary>The worst severity among the health findings and this point's own flags.</summary>
+    public required Severity Severity { get; init; }
+}
+
+public static class PlanTrustAssessor
+{
+    /// <summary>Extrapolation factors of (N, D, D/N, k) against a fit's range; k is ignored (factor 1) when the fit has none.</summary>
+    public static Extrapolation Extrapolate(double n, double d, double k, FitRange r) => new(
+        FitRange.Beyond(n, r.NMin, r.NMax), FitRange.Beyond(d, r.DMin, r.DMax), FitRange.Beyond(d / n, r.RatioMin, r.RatioMax),
+        FitRange.Beyond(k, r.KMin, r.KMax));
+
+    private static string G(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <summary>Builds the trust record for one point.</summary>
+    /// <param name="rawK">k before any rounding (C_inf/2N), to tell whether the budget allowed one sample at all.</param>
+    /// <param name="cInf">The inference budget per token, when the plan has one.</param>
+    public static PlanTrust Assess(double n, double d, double k, double rawK, FitRange range, IReadOnlyList<Finding> health,
+        double? cInf = null, bool atSearchEdge = false, double[]? flat = null, double? valleySpread = null)
+    {
+        var ex = Extrapolate(n, d, k, range);
+        bool kBelow = rawK < 1;
+        double? factor = cInf is { } ci && ci > 0 ? 2 * n * k / ci : null;
+        var parts = new List<string>();
+        var beyond = new List<(string Name, double F)> { ("N", ex.N), ("D", ex.D), ("D/N", ex.TokensPerParameter), ("k", ex.K) }
+            .Where(p => p.F > 1 + 1e-9).OrderByDescending(p => p.F).ToList();
+        if (beyond.Count > 0)
+            parts.Add("extrapolates " + string.Join(", ", beyond.Select(p => $"{p.Name} {G(p.F)}×")) + " beyond the fitted data");
+        if (kBelow) parts.Add($"k = {G(rawK)} < 1: the budget cannot pay for one sample per query");
+        if (factor is > 1 + 1e-9) parts.Add($"integer k spends {G(factor.Value)}× the inference budget");
+        if (atSearchEdge) parts.Add("optimum at the edge of the search range (the law has no interior optimum here)");
+        if (flat is [var lo, var hi] && lo > 0 && hi / lo > 10) parts.Add($"flat: N within 1 % spans {G(hi / lo)}×");
+        if (valleySpread is > HealthChecks.ValleySpread)
+            parts.Add($"indistinguishable fits disagree by {100 * valleySpread.Value:0.#} % here");
+        foreach (var f in health.Where(f => f.Severity >= Severity.Warn).DistinctBy(f => (f.Code, f.Parameter, f.Scope)))
+            parts.Add(Short(f));
+        var sev = Findings.Worst(health);
+        bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || atSearchEdge || valleySpread is > HealthChecks.ValleySpread;
+        if (ownFlag && sev < Severity.Warn) sev = Severity.Warn;
+        string verdict = parts.Count == 0 ? "inside the fitted range; the fit reports no warnings" : string.Join("; ", parts);
+        return new PlanTrust
+        {
+            Extrapolation = ex, KBelowOne = kBelow, InferenceBudgetFactor = factor, AtSearchEdge = atSearchEdge, FlatNWithin1Pct = flat,
+            ValleySpread = valleySpread, Health = health, Verdict = verdict, Severity = sev,
+        };
+    }
+
+    /// <summary>A finding in a few words for a verdict ("stage-1 E at its bound").</summary>
+    public static string Short(Finding f)
+    {
+        string scope = f.Scope switch { "stage1" => "stage-1 ", "stage2" => "stage-2 ", "bootstrap" => "bootstrap ", "beta_check" => "", _ => "" };
+        return f.Code switch
+        {
+            "param_at_bound" => $"{scope}{f.Parameter} at its bound",
+            "param_at_grid_edge" => $"{scope}{f.Parameter} at the edge of its profile grid",
+            "e_collapsed" => $"{scope}E collapsed to {G(f.Value ?? 0)}",
+            "no_start_converged" => $"{scope}no start converged",
+            "not_converged" => $"{scope}best start not converged",
+            "gradient_above_tolerance" => $"{scope}gradient above tolerance",
+            "failed_starts" => $"{scope}{100 * (f.Value ?? 0):0} % of starts failed",
+            "too_few_observations" => $"{scope}no more observations than parameters",
+            "few_observations" => $"{scope}fewer than 3 observations per parameter",
+            "few_distinct_n" => $"{scope}fewer than 3 distinct N",
+            "few_distinct_d" => $"{scope}fewer than 3 distinct D",
+            "flat_valley" => $"{scope}flat valley",
+            "size_residuals" => $"{scope}largest N {(f.Value > 0 ? "over" : "under")}-predicted in sample",
+            "bootstrap_on_bound" => $"bootstrap replicates of {f.Parameter} piled on a bound",
+            "bootstrap_failures" => "bootstrap resamples failed",
+            "beta_gap" => "Beta assumption off",
+            _ => scope + f.Code,
+        };
+    }
+
+    /// <summary>(max − min)/|median| of the finite values; null for fewer than two.</summary>
+    public static double? Spread(IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).Order().ToArray();
+        if (v.Length < 2) return null;
+        return (v[^1] - v[0]) / Math.Max(Math.Abs(v[v.Length / 2]), 1e-300);
+    }
+}
