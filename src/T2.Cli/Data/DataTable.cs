@@ -29,7 +29,7 @@ public sealed class DataTable
     /// <summary>Reads CSV or JSONL (chosen by extension: .jsonl/.ndjson/.json = JSON lines; anything else = CSV).</summary>
     public static DataTable Read(string path)
     {
-        if (!File.Exists(path)) throw new InputException(path, 0, null, "file not found.");
+        FitFileIo.CheckReadable(path, "data file");
         var ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
         var table = ext is ".jsonl" or ".ndjson" or ".json" ? ReadJsonl(path) : ReadCsv(path);
         if (table.Rows.Count == 0) throw new InputException(path, 0, null, "the file has no data rows.");
@@ -104,8 +104,8 @@ public sealed class DataTable
     }
 
     /// <summary>
-    /// Keeps rows where every filter matches. A filter is COL=VALUE or COL!=VALUE (numeric equality when both sides are
-    /// numbers, else exact text), or COL&gt;=V, COL&lt;=V, COL&gt;V, COL&lt;V (numeric; a non-numeric cell is an error naming its line).
+    /// Keeps rows where every filter matches. A filter is COL=VALUE or COL!=VALUE (numeric when VALUE is a number, else exact
+    /// text), or COL&gt;=V, COL&lt;=V, COL&gt;V, COL&lt;V (V a number). Against a number, a blank or non-numeric cell never matches.
     /// </summary>
     public DataTable Where(IEnumerable<string> filters)
     {
@@ -134,18 +134,19 @@ public sealed class DataTable
         throw new UsageException($"--where '{f}': expected COLUMN=VALUE (or !=, >=, <=, >, <).");
     }
 
-    private bool Matches(DataRow row, int col, string op, string value)
+    // A comparison against a number is numeric for every operator (=, !=, >=, <=, >, <): a blank or non-numeric cell never
+    // matches it (so "COL!=2" does not keep blanks or text). Only against text do = and != compare text exactly.
+    private static bool Matches(DataRow row, int col, string op, string value)
     {
-        string cell = row.Values[col];
-        bool numeric = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var a);
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b);
-        if (op is "=" or "!=")
+        string cell = row.Values[col].Trim();
+        bool rightNumeric = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var b);
+        if (!rightNumeric)
         {
-            bool eq = numeric && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? a == b : string.Equals(cell.Trim(), value, StringComparison.Ordinal);
+            bool eq = string.Equals(cell, value, StringComparison.Ordinal);
             return op == "=" ? eq : !eq;
         }
-        if (!numeric) throw new InputException(Path, row.Line, Columns[col], $"'{cell}' is not a number, so --where {op} cannot compare it.");
-        return op switch { ">=" => a >= b, "<=" => a <= b, ">" => a > b, _ => a < b };
+        if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)) return false;
+        return op switch { "=" => a == b, "!=" => a != b, ">=" => a >= b, "<=" => a <= b, ">" => a > b, _ => a < b };
     }
 
     /// <summary>A finite number from a cell, or an error naming file, line and column.</summary>

@@ -64,12 +64,16 @@ public static class FitFileIo
     {
         if (string.IsNullOrWhiteSpace(path)) throw new InputException("(empty path)", 0, null, $"no {what} named.");
         if (Directory.Exists(path)) throw new InputException(path, 0, null, $"is a directory, not a {what}.");
-        if (!File.Exists(path))
+        var info = new FileInfo(path);
+        if (info.LinkTarget is { } target)
         {
-            var info = new FileInfo(path);
-            if (info.LinkTarget is { } target) throw new InputException(path, 0, null, $"is a symbolic link to '{target}', which does not exist.");
-            throw new InputException(path, 0, null, $"{what} not found.");
+            // .NET reports a dangling link as an existing file; follow it to say what is missing.
+            FileSystemInfo? final = null;
+            try { final = info.ResolveLinkTarget(returnFinalTarget: true); } catch (IOException) { }
+            if (final is null || !final.Exists) throw new InputException(path, 0, null, $"is a symbolic link to '{target}', which does not exist.");
+            if (final is DirectoryInfo) throw new InputException(path, 0, null, $"links to a directory, not a {what}.");
         }
+        else if (!info.Exists) throw new InputException(path, 0, null, $"{what} not found.");
     }
 
     /// <summary>A library message cut to its first sentence and line (never several lines of echoed content).</summary>

@@ -113,6 +113,7 @@ public static class Approach1Fit
         h.AddRange(HealthChecks.FailedStarts(diag));
         h.AddRange(HealthChecks.Observations(n.Length, ParameterCount));
         h.AddRange(HealthChecks.DistinctSizes(n, d));
+        h.AddRange(HealthChecks.SingleBudget(n, d));
         if (!double.IsFinite(law.E)) return h;
         var bounds = HealthChecks.AtBounds(Coordinates, x).ToList();
         h.AddRange(bounds);
@@ -120,7 +121,7 @@ public static class Approach1Fit
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i], k[i])).ToArray(), y, "NLL_k"));
         double nRef = 10 * n.Max(), dRef = 10 * d.Max(), kRef = k.Max();
         h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => ToLaw(v).Predict(nRef, dRef, kRef)).ToArray(),
-            $"10× the largest N and D fitted, largest k (N = {nRef:G3}, D = {dRef:G3}, k = {kRef:G3})"));
+            $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})"));
         return h;
     }
 

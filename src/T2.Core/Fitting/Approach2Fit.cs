@@ -156,7 +156,7 @@ public static class Approach2Fit
             h.AddRange(HealthChecks.SizeResiduals(obsN, obsLoss.Select((l, i) => law.AccuracyAtLoss(l, obsK[i])).ToArray(), obsAcc, "Acc_k", "stage2"));
             double nRef = 10 * stage1.Range.NMax, dRef = 10 * stage1.Range.DMax, kRef = obsK.Max();
             h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => (law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] })
-                .Predict(nRef, dRef, kRef)).ToArray(), $"10× the largest N and D fitted, largest k (N = {nRef:G3}, D = {dRef:G3}, k = {kRef:G3})", "stage2"));
+                .Predict(nRef, dRef, kRef)).ToArray(), $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})", "stage2"));
         }
         return new Approach2FitResult
         {
@@ -234,6 +234,7 @@ public static class Approach2Fit
         h.AddRange(HealthChecks.FailedStarts(diags[arg], "stage1"));
         h.AddRange(HealthChecks.Observations(n.Length, 5, "stage1"));
         h.AddRange(HealthChecks.DistinctSizes(n, d, "stage1"));
+        h.AddRange(HealthChecks.SingleBudget(n, d, "stage1"));
         h.AddRange(HealthChecks.AtGridEdge("E", eGrid, profile, "stage1"));
         h.AddRange(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"));
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), nll1, "NLL_1", "stage1"));
@@ -242,7 +243,7 @@ public static class Approach2Fit
         double nRef = 10 * n.Max(), dRef = 10 * d.Max();
         var valley = Enumerable.Range(0, m).Where(i => double.IsFinite(profile[i]) && profile[i] - profile[arg] <= window)
             .SelectMany(i => new[] { laws[i].Predict(nRef, dRef) }.Concat(diags[i].Valley.Select(v => ChinchillaFit.ToLaw(v).Predict(nRef, dRef)))).ToArray();
-        h.AddRange(HealthChecks.FlatValley(valley, $"10× the largest N and D fitted (N = {nRef:G3}, D = {dRef:G3}), across E values and starts", "stage1"));
+        h.AddRange(HealthChecks.FlatValley(valley, $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}), across E values and starts", "stage1"));
         return new Stage1Result
         {
             Law = law, Objective = profile[arg], ProfileE = eGrid, ProfileObjective = profile, Weights = w, StartsTried = tried,

@@ -62,12 +62,13 @@ public static class ChinchillaFit
         h.AddRange(HealthChecks.FailedStarts(diag, scope));
         h.AddRange(HealthChecks.Observations(n.Length, ParameterCount, scope));
         h.AddRange(HealthChecks.DistinctSizes(n, d, scope));
+        h.AddRange(HealthChecks.SingleBudget(n, d, scope));
         if (!double.IsFinite(law.E)) return h;
         h.AddRange(HealthChecks.ECollapsed(law.E, loss.Min(), scope));
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), loss, "loss", scope));
         double nRef = 10 * n.Max(), dRef = 10 * d.Max();
         h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(x => ToLaw(x).Predict(nRef, dRef)).ToArray(),
-            $"10× the largest N and D fitted (N = {nRef:G3}, D = {dRef:G3})", scope));
+            $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)})", scope));
         return h;
     }
 

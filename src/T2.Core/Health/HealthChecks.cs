@@ -1,4 +1,3 @@
-using System.Globalization;
 using T2.Core.Optimization;
 
 namespace T2.Core.Health;
@@ -26,7 +25,7 @@ public static class HealthChecks
     /// <summary>Worst |Acc_k(Beta) − Acc_k(observed)| of the per-checkpoint Beta check above which the Beta assumption is in doubt.</summary>
     public const double BetaGap = 0.05;
 
-    private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    private static string G(double v) => Num.G(v);
 
     /// <summary>One box-constrained coordinate: its name, its value in the fit's parameterisation and how to show it.</summary>
     public sealed record Coordinate(string Name, double Lower, double Upper, bool Log);
@@ -133,6 +132,21 @@ public static class HealthChecks
             $"only {dd} distinct token count(s) D: the exponent β and coefficient B are not identified (a power law needs at least 3).")
             { Scope = scope, Value = dd });
         return list;
+    }
+
+    /// <summary>
+    /// Every point on (nearly) one training budget C = 6ND: log N and log D are then collinear, so A/N^α and B/D^β cannot be
+    /// told apart (an isoFLOP slice alone does not identify a Chinchilla law). Flags a spread of log10 C below 0.1 decade.
+    /// </summary>
+    public static IEnumerable<Finding> SingleBudget(IReadOnlyList<double> n, IReadOnlyList<double> d, string? scope = null)
+    {
+        if (n.Count < 2) return [];
+        var c = n.Select((v, i) => Math.Log10(6 * v * d[i])).ToArray();
+        double spread = c.Max() - c.Min();
+        if (spread >= 0.1) return [];
+        return [new Finding("single_budget", Severity.Warn,
+            $"all {n.Count} points lie within {G(spread)} decade of one training budget (C ≈ {G(Math.Pow(10, c.Average()))} FLOPs): N and D move " +
+            "together, so the N and D terms are not separately identified and the compute-optimal split is a guess.") { Scope = scope, Value = spread }];
     }
 
     /// <summary>

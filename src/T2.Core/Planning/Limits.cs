@@ -1,3 +1,5 @@
+using T2.Core.Health;
+
 namespace T2.Core.Planning;
 
 /// <summary>
@@ -16,19 +18,19 @@ public static class Limits
     public static void CheckCount(string field, double v)
     {
         if (!double.IsFinite(v) || v < 1 || v > MaxCount)
-            throw new ArgumentOutOfRangeException(field, $"{field} = {v:G4} must be a finite count between 1 and {MaxCount:G0}.");
+            throw new ArgumentOutOfRangeException(field, $"{field} = {Num.G(v)} must be a finite count between 1 and {MaxCount:G0}.");
     }
 
     public static void CheckFlops(string field, double v)
     {
         if (!double.IsFinite(v) || !(v > 0) || v > MaxFlops)
-            throw new ArgumentOutOfRangeException(field, $"{field} = {v:G4} must be finite, > 0 and ≤ {MaxFlops:G0} FLOPs.");
+            throw new ArgumentOutOfRangeException(field, $"{field} = {Num.G(v)} must be finite, > 0 and ≤ {MaxFlops:G0} FLOPs.");
     }
 
     /// <summary>k: at least one sample (fewer than one sample per query is not a query), at most <see cref="MaxK"/>.</summary>
     public static void CheckK(string field, double v)
     {
         if (!double.IsFinite(v) || v < 1 || v > MaxK)
-            throw new ArgumentOutOfRangeException(field, $"{field} = {v:G4} must lie between 1 and {MaxK:G0} samples per query.");
+            throw new ArgumentOutOfRangeException(field, $"{field} = {Num.G(v)} must lie between 1 and {MaxK:G0} samples per query.");
     }
 }

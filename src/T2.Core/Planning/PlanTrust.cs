@@ -1,4 +1,3 @@
-using System.Globalization;
 using T2.Core.Fitting;
 using T2.Core.Health;
 
@@ -40,7 +39,7 @@ public static class PlanTrustAssessor
         FitRange.Beyond(n, r.NMin, r.NMax), FitRange.Beyond(d, r.DMin, r.DMax), FitRange.Beyond(d / n, r.RatioMin, r.RatioMax),
         FitRange.Beyond(k, r.KMin, r.KMax));
 
-    private static string G(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+    private static string G(double v) => Num.G(v, 3);
 
     /// <summary>Builds the trust record for one point.</summary>
     /// <param name="rawK">k before any rounding (C_inf/2N), to tell whether the budget allowed one sample at all.</param>
@@ -92,6 +91,7 @@ public static class PlanTrustAssessor
             "few_observations" => $"{scope}fewer than 3 observations per parameter",
             "few_distinct_n" => $"{scope}fewer than 3 distinct N",
             "few_distinct_d" => $"{scope}fewer than 3 distinct D",
+            "single_budget" => $"{scope}all points on one training budget",
             "flat_valley" => $"{scope}flat valley",
             "size_residuals" => $"{scope}largest N {(f.Value > 0 ? "over" : "under")}-predicted in sample",
             "bootstrap_on_bound" => $"bootstrap replicates of {f.Parameter} piled on a bound",

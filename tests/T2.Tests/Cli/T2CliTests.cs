@@ -16,18 +16,20 @@ public class T2CliTests : IDisposable
     private static readonly Lazy<(string Path, CliRun Run)> GsmFit = new(() =>
     {
         var path = Path.Combine(Path.GetTempPath(), $"t2-gsm-{Environment.ProcessId}.json");
-        var run = CliRun.Of([.. new[] { "fit", "t2", "--data", Gsm }, .. GsmCols, "--out", path, "--holdout-largest", "2"]);
+        var run = CliRun.Of([.. new[] { "fit", "t2", "--data", Gsm }, .. GsmCols, "--out", path, "--cv", "largest:2", "--bootstrap", "8"]);
         return (path, run);
     });
 
     [Fact]
-    public void FitT2_OnPythiaGsm8k_BothApproachesFit_BetterThanAConstant_AndReportHoldout()
+    public void FitT2_OnPythiaGsm8k_BothApproachesFit_BetterThanAConstant_AndReportHealthAndCv()
     {
         var (path, run) = GsmFit.Value;
         Assert.Equal(0, run.Code);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement;
-        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema").GetInt32());
+        Assert.Equal("t2", root.GetProperty("kind").GetString());
+        Assert.Equal(5000, root.GetProperty("options").GetProperty("a1").GetProperty("solver").GetProperty("max_iterations").GetInt32());
         Assert.Equal(64, root.GetProperty("data").GetProperty("sha256").GetString()!.Length);
         var task = root.GetProperty("tasks")[0];
         Assert.Equal(81, task.GetProperty("checkpoints").GetArrayLength());
@@ -41,9 +43,17 @@ public class T2CliTests : IDisposable
         Assert.True(task.GetProperty("approach1").GetProperty("diagnostics").GetProperty("starts_converged").GetInt32() > 0);
         // Two checkpoints solved no question: their 16 −log 0 observations are dropped and counted.
         Assert.Equal(16, task.GetProperty("approach1").GetProperty("dropped_observations").GetInt32());
-        var h = task.GetProperty("holdout");
-        Assert.Equal(18, h.GetProperty("held_out_checkpoints").GetInt32());
-        Assert.True(double.IsFinite(h.GetProperty("approach1_mean_relative_error").GetDouble()));
+        // Health as data: Approach 1's E sits on its lower bound e^-30 on this ladder (the finding the issue reported unflagged).
+        var h1 = task.GetProperty("approach1").GetProperty("health").EnumerateArray().ToList();
+        Assert.Contains(h1, f => f.GetProperty("code").GetString() == "param_at_bound" && f.GetProperty("parameter").GetString() == "E");
+        // Cross-validation largest:2: one refit without the two largest sizes, scored on each of them.
+        var cv = task.GetProperty("cv").GetProperty("approach1");
+        Assert.Equal("largest:2", cv.GetProperty("scheme").GetString());
+        var folds = cv.GetProperty("folds").EnumerateArray().ToList();
+        Assert.Equal(2, folds.Count);
+        Assert.All(folds, f => Assert.True(f.GetProperty("points").GetInt32() > 0 && double.IsFinite(f.GetProperty("relative_error").GetDouble())));
+        Assert.True(folds[0].GetProperty("left_out_N").GetDouble() > folds[1].GetProperty("left_out_N").GetDouble());
+        Assert.Equal(8, task.GetProperty("approach1").GetProperty("bootstrap").GetProperty("requested").GetInt32());
     }
 
     [Fact]
@@ -65,7 +75,7 @@ public class T2CliTests : IDisposable
         }
         var table = CliRun.Of("plan", "--fit", path, "--c-train", "1e19,1e25", "--c-inf", "1.4e11");
         Assert.Equal(0, table.Code);
-        Assert.Contains("outside the fitted range", table.Console);
+        Assert.Contains("beyond the fitted data", table.Console);
     }
 
     [Fact]
