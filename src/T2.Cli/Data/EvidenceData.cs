@@ -43,9 +43,10 @@ public static class EvidenceData
             string name = row.Values[ci];
             if (name.Length == 0) throw new InputException(t.Path, row.Line, ck, "empty checkpoint name.");
             double n = t.Number(row, ni);
-            if (!(n > 0)) throw new InputException(t.Path, row.Line, nName, $"{row.Values[ni]} must be > 0.");
+            if (!(n > 0) || n > T2.Core.Planning.Limits.MaxCount)
+                throw new InputException(t.Path, row.Line, nName, $"{row.Values[ni]} must be > 0 and ≤ 1e30 parameters.");
             double d = di >= 0 ? t.Number(row, di) : t.Number(row, fi) / (6 * n);
-            if (!(d > 0)) throw new InputException(t.Path, row.Line, dName ?? cName, "must be > 0.");
+            if (!(d > 0) || d > T2.Core.Planning.Limits.MaxCount) throw new InputException(t.Path, row.Line, dName ?? cName, "D must be > 0 and ≤ 1e30 tokens.");
             if (qi >= 0 && !seen.Add((task, name, row.Values[qi])))
                 throw new InputException(t.Path, row.Line, qName, $"question '{row.Values[qi]}' appears twice for checkpoint '{name}' on task '{task}'.");
             if (!byTask.TryGetValue(task, out var cps)) byTask[task] = cps = new(StringComparer.Ordinal);

@@ -40,6 +40,9 @@ public sealed record LossData(double[] N, double[] D, double[] Loss, double[]? W
             n[r] = Positive(t, row, ni);
             l[r] = Positive(t, row, li);
             d[r] = di >= 0 ? Positive(t, row, di) : Positive(t, row, ci) / (6 * n[r]);
+            // Beyond 1e30 parameters or tokens is a typo or a unit mix-up, not a model (T2.Core.Planning.Limits).
+            if (n[r] > T2.Core.Planning.Limits.MaxCount) throw new InputException(t.Path, row.Line, t.Columns[ni], $"{row.Values[ni]} exceeds 1e30 parameters.");
+            if (d[r] > T2.Core.Planning.Limits.MaxCount) throw new InputException(t.Path, row.Line, di >= 0 ? t.Columns[di] : t.Columns[ci], "D exceeds 1e30 tokens.");
             if (w is not null)
             {
                 w[r] = t.Number(row, wi);

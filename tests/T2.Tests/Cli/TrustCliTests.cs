@@ -212,5 +212,10 @@ public class TrustCliTests : IDisposable
         using var doc = JsonDocument.Parse(a.Out);
         Assert.Equal(6, doc.RootElement.GetProperty("data").GetProperty("points").GetInt32()); // blanks and text excluded
         Assert.Equal(0, CliRun.Of("fit", "loss", "--data", f, "--where", "flag>=1", "--grid", "random:20", "--json").Code);
+        // An absurd N in the data is an input error naming its line, not a fit.
+        var huge = Write("huge.csv", "N,D,loss\n1e308,1e9,3\n1e7,1e9,3\n1e8,1e9,3\n1e9,2e9,3\n2e9,3e9,3\n3e9,4e9,3\n");
+        var h = CliRun.Of("fit", "loss", "--data", huge);
+        Assert.Equal(2, h.Code);
+        Assert.Contains("huge.csv:2", h.Err);
     }
 }
