@@ -45,7 +45,7 @@ public static class FitFile
             var v = A1Vector(f1.Law);
             var reps = r.Approach1Boot?.Laws.Select(A1Vector).ToList() ?? [];
             a1 = new A1Doc(Named(A1Names, v), Intervals(A1Names, v, reps, level), FitDocs.ToDoc(f1.Diagnostics, f1.Objective, f1.Observations),
-                FitDocs.ToDoc(f1.Range), ToDocs(f1.Health), r.Approach1Dropped, Boot(r.Approach1Boot, reps, level, r),
+                FitDocs.ToDoc(f1.Range), ToDocs(f1.Health), r.Approach1Dropped, Boot(r.Approach1Boot, reps, level),
                 f1.Diagnostics.Valley.Select(x => A1Vector(Approach1Fit.ToLaw(x))).ToList());
         }
         if (r.Approach2 is { } f2)
@@ -56,7 +56,7 @@ public static class FitFile
             a2 = new A2Doc(new Stage1Doc(Named(A2Names[..5], v[..5]), s1.Method, s1.Objective, s1.ProfileE, s1.ProfileObjective,
                     FitDocs.ToDoc(s1.Diagnostics, s1.Objective, s1.Weights.Length)),
                 Named(A2Names[5..], v[5..]), Intervals(A2Names, v, reps, level), FitDocs.ToDoc(f2.Diagnostics, f2.Objective, f2.Observations),
-                FitDocs.ToDoc(r.Approach2Range!), ToDocs(f2.Health), Boot(r.Approach2Boot, reps, level, r), f2.Diagnostics.Valley.Select(x => x.ToArray()).ToList());
+                FitDocs.ToDoc(r.Approach2Range!), ToDocs(f2.Health), Boot(r.Approach2Boot, reps, level), f2.Diagnostics.Valley.Select(x => x.ToArray()).ToList());
         }
         return new TaskDoc(r.Task, r.EvidenceKind, r.Target, r.KGrid, FitDocs.ToDoc(r.Range), ToDocs(r.Health), a1, a2,
             r.Checkpoints.Select(c => new CheckpointDoc(c.Name, c.N, c.D, c.AccK, c.NllK, c.Beta.A, c.Beta.B, c.Beta.MaxAccGap, c.Beta.GapAtK)).ToList())
@@ -65,14 +65,13 @@ public static class FitFile
         };
     }
 
-    private static BootstrapDoc? Boot<T>(ReplicateSet<T>? set, List<double[]> reps, double level, T2TaskFitResult r) =>
+    private static BootstrapDoc? Boot<T>(ReplicateSet<T>? set, List<double[]> reps, double level) =>
         set is null ? null : new BootstrapDoc(set.Requested, reps.Count, null, level, reps, ToDocs(set.Health));
 
     /// <summary>The planner's view of a task of the file (laws, ranges, health, replicates, valley).</summary>
     public static FittedTask Fitted(TaskDoc t)
     {
-        var a1 = A1(t); var a2 = A2(t);
-        Approach2Law? a2Law = a2;
+        var a1 = A1(t); var a2Law = A2(t);
         return FittedTasks.From(t.Task,
             a1, t.Approach1 is null ? null : FromDoc(t.Approach1.Range),
             t.Approach1 is null ? null : [.. FromDocs(t.Approach1.Health), .. FromDocs(t.Approach1.Bootstrap?.Health)],

@@ -54,5 +54,5 @@ public static class LossFitFile
     /// <summary>Trust of a loss-law point (no k: the factor for k is 1).</summary>
     public static PlanTrust Trust(Doc doc, double n, double d) =>
         PlanTrustAssessor.Assess(n, d, 1, 1, FromDoc(doc.Range), [.. FromDocs(doc.Health), .. FromDocs(doc.Bootstrap?.Health)],
-            valleySpread: PlanTrustAssessor.Spread((doc.Valley ?? []).Select(v => Law(v).Predict(n, d))));
+            valleySpread: T2.Core.Health.HealthChecks.RelativeSpread((doc.Valley ?? []).Select(v => Law(v).Predict(n, d))));
 }

@@ -15,7 +15,7 @@ public sealed record LossFitReport(string Path, LossData Points, ChinchillaFitRe
 
     /// <summary>Every finding the run produced, including each compute-optimal point's trust (for --strict).</summary>
     public IEnumerable<Finding> AllFindings() => Health.Concat(Budgets.Where(_ => double.IsFinite(Fit.Law.E))
-        .SelectMany(c => Trust(c).Severity >= Severity.Warn ? [new Finding("plan_trust", Trust(c).Severity, Trust(c).Verdict)] : Array.Empty<Finding>()));
+        .Select(Trust).Select(t => new Finding("plan_trust", t.Severity, t.Verdict)));
 
     private PlanTrust Trust(double c)
     {

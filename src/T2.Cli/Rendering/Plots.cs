@@ -38,10 +38,10 @@ public static class Plots
         var x = Log10(cTrain);
         foreach (var (name, title, yLabel, sel) in new (string, string, string, Func<PlanPoint, double>)[]
         {
-            ("frontier_tokens_per_param", $"Optimal tokens per parameter (C_inf = {cInf:G3} FLOPs per token)", "D*/N* (tokens per parameter)", p => p.TokensPerParameter),
-            ("frontier_n", $"Optimal model size (C_inf = {cInf:G3})", "N* (parameters)", p => p.N),
-            ("frontier_d", $"Optimal training tokens (C_inf = {cInf:G3})", "D* (tokens)", p => p.D),
-            ("frontier_k", $"Samples per query k* = C_inf/2N* (C_inf = {cInf:G3})", "k* (samples)", p => p.K),
+            ("frontier_tokens_per_param", $"Optimal tokens per parameter (C_inf = {Format.Sig(cInf)} FLOPs per token)", "D*/N* (tokens per parameter)", p => p.TokensPerParameter),
+            ("frontier_n", $"Optimal model size (C_inf = {Format.Sig(cInf)})", "N* (parameters)", p => p.N),
+            ("frontier_d", $"Optimal training tokens (C_inf = {Format.Sig(cInf)})", "D* (tokens)", p => p.D),
+            ("frontier_k", $"Samples per query k* = C_inf/2N* (C_inf = {Format.Sig(cInf)})", "k* (samples)", p => p.K),
         })
         {
             var plt = new Plot();
@@ -130,14 +130,14 @@ public static class Plots
                 var k1 = ns.Select(n => Planner.Point(metric, budget with { FixedK = 1 }, n).Predicted).ToArray();
                 var kc = ns.Select(n => Planner.Point(metric, budget, n).Predicted).ToArray();
                 var y1 = approach == "approach1" ? Log10(k1) : k1; var yc = approach == "approach1" ? Log10(kc) : kc;
-                var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {c:G2}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
-                var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {c:G2}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
+                var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {Format.Sig(c, 2)}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
+                var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {Format.Sig(c, 2)}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
                 PlanPoint opt;
                 try { opt = Planner.Plan(metric, budget with { NMin = nLo, NMax = nHi }, stage1).Optimum; } catch (ArgumentException) { continue; }
                 double yo = approach == "approach1" ? Math.Log10(opt.Predicted) : opt.Predicted;
                 var m = plt.Add.Marker(Math.Log10(opt.N), yo); m.Color = s1.Color; m.Size = 10;
             }
-            plt.Title($"{r.Task}: {label} isoFLOP, C_inf = {cInf:G2}/token (dot = optimum)");
+            plt.Title($"{r.Task}: {label} isoFLOP, C_inf = {Format.Sig(cInf, 2)}/token (dot = optimum)");
             plt.XLabel("N (parameters, log scale; up to D = N)");
             plt.YLabel(approach == "approach1" ? yLabel + ", log scale" : yLabel);
             LogAxis(plt.Axes.Bottom);

@@ -101,8 +101,7 @@ public static class ChinchillaBootstrap
         {
             Requested = b, Succeeded = good.Length, Seed = options.Seed, Level = options.Level,
             Parameters = parameters, Budgets = budgets, Laws = laws,
-            Health = [.. HealthChecks.Bootstrap([], good.Select(l => new[] { l.E }).ToArray(), b),
-                      .. HealthChecks.BootstrapECollapsed(good.Select(l => l.E).ToArray(), loss.Min())],
+            Health = [.. HealthChecks.BootstrapFailures(good.Length, b), .. HealthChecks.BootstrapECollapsed(good.Select(l => l.E).ToArray(), loss.Min())],
         };
     }
 }

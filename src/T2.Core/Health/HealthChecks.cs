@@ -156,13 +156,19 @@ public static class HealthChecks
     public static IEnumerable<Finding> FlatValley(IReadOnlyList<double> predictions, string where, string? scope = null)
     {
         var v = predictions.Where(double.IsFinite).Order().ToArray();
-        if (v.Length < 2) return [];
-        double med = v[v.Length / 2], spread = (v[^1] - v[0]) / Math.Max(Math.Abs(med), 1e-300);
-        if (!(spread > ValleySpread)) return [];
+        if (RelativeSpread(v) is not { } spread || !(spread > ValleySpread)) return [];
         return [new Finding("flat_valley", Severity.Warn,
             $"{v.Length} statistically indistinguishable optima predict {G(v[0])} to {G(v[^1])} at {where} " +
             $"(spread {100 * spread:0.#} % of the median, above {100 * ValleySpread:0} %): the data do not decide between them there.")
             { Scope = scope, Value = spread }];
+    }
+
+    /// <summary>(max − min)/|median| of the finite values; null for fewer than two.</summary>
+    public static double? RelativeSpread(IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).Order().ToArray();
+        if (v.Length < 2) return null;
+        return (v[^1] - v[0]) / Math.Max(Math.Abs(v[v.Length / 2]), 1e-300);
     }
 
     /// <summary>
@@ -189,32 +195,15 @@ public static class HealthChecks
             "so extrapolation in N is suspect.") { Scope = scope, Value = mean }];
     }
 
-    /// <summary>Bootstrap replicates piled on a bound (any parameter on it in more than <see cref="BootstrapBoundShare"/> of them), failures.</summary>
-    public static IEnumerable<Finding> Bootstrap(IReadOnlyList<Coordinate> coords, IReadOnlyList<double[]> replicates, int requested, string? scope = "bootstrap")
+    /// <summary>More than <see cref="BootstrapFailureShare"/> of the requested resamples could not be fitted.</summary>
+    public static IEnumerable<Finding> BootstrapFailures(int succeeded, int requested, string? scope = "bootstrap")
     {
-        var list = new List<Finding>();
-        if (requested > 0)
-        {
-            double failed = 1 - (double)replicates.Count / requested;
-            if (failed > BootstrapFailureShare)
-                list.Add(new Finding("bootstrap_failures", Severity.Warn,
-                    $"{requested - replicates.Count} of {requested} bootstrap resamples failed ({100 * failed:0} %): the intervals describe the resamples " +
-                    "that could be fitted, which biases them towards well-behaved data.") { Scope = scope, Value = failed });
-        }
-        if (replicates.Count == 0) return list;
-        for (int i = 0; i < coords.Count; i++)
-        {
-            var c = coords[i];
-            if (c.Lower == c.Upper) continue;
-            double tol = Math.Max(1e-9, BoundTolerance * (c.Upper - c.Lower));
-            int on = replicates.Count(x => x[i] <= c.Lower + tol || x[i] >= c.Upper - tol);
-            double share = (double)on / replicates.Count;
-            if (share <= BootstrapBoundShare) continue;
-            list.Add(new Finding("bootstrap_on_bound", Severity.Warn,
-                $"{on} of {replicates.Count} bootstrap replicates ({100 * share:0} %) have {c.Name} on a bound of its box: its interval is the box's edge, " +
-                "not an uncertainty (a degenerate interval such as [x, x] means the same).") { Parameter = c.Name, Value = share, Scope = scope });
-        }
-        return list;
+        if (requested <= 0) return [];
+        double failed = 1 - (double)succeeded / requested;
+        if (!(failed > BootstrapFailureShare)) return [];
+        return [new Finding("bootstrap_failures", Severity.Warn,
+            $"{requested - succeeded} of {requested} bootstrap resamples failed ({100 * failed:0} %): the intervals describe the resamples " +
+            "that could be fitted, which biases them towards well-behaved data.") { Scope = scope, Value = failed }];
     }
 
     /// <summary>Bootstrap replicates whose E collapsed (for laws without a box: the loss law and the Huber stage 1).</summary>
@@ -244,15 +233,7 @@ public static class HealthChecks
     /// </summary>
     public static IEnumerable<Finding> BootstrapReplicates(IReadOnlyList<IReadOnlyList<Finding>> replicateHealth, int requested, string scope)
     {
-        var list = new List<Finding>();
-        if (requested > 0)
-        {
-            double failed = 1 - (double)replicateHealth.Count / requested;
-            if (failed > BootstrapFailureShare)
-                list.Add(new Finding("bootstrap_failures", Severity.Warn,
-                    $"{requested - replicateHealth.Count} of {requested} bootstrap resamples failed ({100 * failed:0} %): the intervals describe the " +
-                    "resamples that could be fitted, which biases them towards well-behaved data.") { Scope = scope, Value = failed });
-        }
+        var list = BootstrapFailures(replicateHealth.Count, requested, scope).ToList();
         if (replicateHealth.Count == 0) return list;
         var onEdge = replicateHealth
             .SelectMany(h => h.Where(f => f.Code is "param_at_bound" or "param_at_grid_edge" or "e_collapsed" && f.Parameter is not null)

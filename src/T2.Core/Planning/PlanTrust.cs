@@ -100,12 +100,4 @@ public static class PlanTrustAssessor
             _ => scope + f.Code,
         };
     }
-
-    /// <summary>(max − min)/|median| of the finite values; null for fewer than two.</summary>
-    public static double? Spread(IEnumerable<double> values)
-    {
-        var v = values.Where(double.IsFinite).Order().ToArray();
-        if (v.Length < 2) return null;
-        return (v[^1] - v[0]) / Math.Max(Math.Abs(v[v.Length / 2]), 1e-300);
-    }
 }

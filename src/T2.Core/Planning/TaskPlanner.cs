@@ -31,7 +31,7 @@ public static class TaskPlanner
             var o = plan.Optimum; var c = plan.Chinchilla;
             double? cInf = budget.CTotal is null && budget.FixedK is null ? budget.CInf : null;
             double RawK(PlanPoint p) => budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
-            double? Valley(PlanPoint p) => PlanTrustAssessor.Spread(a.Valley.Select(m => m.Evaluate(p.N, p.D, p.K)));
+            double? Valley(PlanPoint p) => T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(p.N, p.D, p.K)));
             var trust = PlanTrustAssessor.Assess(o.N, o.D, o.K, RawK(o), a.Range, a.Health, cInf, plan.AtSearchBoundary,
                 [plan.FlatNMin, plan.FlatNMax], Valley(o));
             var ctrust = PlanTrustAssessor.Assess(c.N, c.D, c.K, budget.CTotal is null ? RawK(c) : plan.ChinchillaRawK, a.Range, a.Health, cInf,
@@ -60,7 +60,7 @@ public static class TaskPlanner
 
     /// <summary>Trust of a prediction at a given (N, D, k) (no budget: k is taken as given).</summary>
     public static PlanTrust PredictTrust(FittedApproach a, double n, double d, double k) =>
-        PlanTrustAssessor.Assess(n, d, k, k, a.Range, a.Health, valleySpread: PlanTrustAssessor.Spread(a.Valley.Select(m => m.Evaluate(n, d, k))));
+        PlanTrustAssessor.Assess(n, d, k, k, a.Range, a.Health, valleySpread: T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(n, d, k))));
 
     private static PlanPoint? TryPlan(PlanMetric m, PlanBudget b, Laws.ChinchillaLaw s1)
     {
