@@ -34,6 +34,7 @@ public static class Program
         root.Subcommands.Add(FrontierCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
         root.Subcommands.Add(TestbedCommand.Build(ctx));
+        root.Subcommands.Add(ValidateCommand.Build(ctx));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -50,6 +51,7 @@ public static class Program
         catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
         catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (T2.Testbed.Ladder.LadderSpecException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UnauthorizedAccessException e) { ctx.Error.WriteLine($"t2: permission denied: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
         catch (IOException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message)}."); return 2; }

@@ -91,7 +91,8 @@ public static class FitT2Command
         };
     }
 
-    public static int Run(CliContext ctx, Settings s)
+    /// <summary>The fit itself: evidence → per-task fits (and CV) → the fit file, written; nothing rendered.</summary>
+    public static (FitFile.Doc Doc, List<T2TaskFitResult> Results) Fit(CliContext ctx, Settings s)
     {
         var table = DataTable.Read(s.Data).Where(s.Where);
         var tasks = EvidenceData.Read(table, s.Columns, s.Task);
@@ -118,8 +119,15 @@ public static class FitT2Command
                 s.Columns.D ?? table.FirstPresent(EvidenceData.EvidenceDNames) ?? $"{s.Columns.C ?? table.FirstPresent(LossData.CNames)}/6N"),
             optionsNode,
             results.Select(r => FitFile.ToDoc(r, s.Level, cvs.TryGetValue(r.Task, out var c) ? c : null)).ToList());
+        doc = doc with { Macro = FitFile.MacroDoc(doc) };
         FitFile.Write(s.Out, doc);
         if (s.Plots is { } dir) Plots.FitPlots(dir, results);
+        return (doc, results);
+    }
+
+    public static int Run(CliContext ctx, Settings s)
+    {
+        var (doc, results) = Fit(ctx, s);
         if (s.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(doc, FitFileIo.Json));
         else T2FitReport.Render(ctx.Console, doc, s.Out);
         var failed = results.Where(r => (r.Approach1 is { } a && a.Diagnostics.StartsConverged == 0) || (r.Approach2 is { } b && b.Diagnostics.StartsConverged == 0)).ToList();

@@ -1,15 +1,22 @@
 using T2.Cli.Data;
+using T2.Core.Planning;
 
 namespace T2.Cli.Commands;
 
-/// <summary>Selecting tasks of a T² fit file by name (shared by plan, predict and frontier).</summary>
+/// <summary>Selecting tasks of a T² fit file by name, the macro average included (shared by plan, predict and frontier).</summary>
 public static class FitTasks
 {
-    public static IEnumerable<FitFile.TaskDoc> Select(FitFile.Doc doc, string? task, string path)
+    /// <summary>
+    /// The tasks asked for, as the planner sees them: every task and then "macro" (the mean of the tasks' predictions) when
+    /// the file has two or more; <paramref name="task"/> picks one of them, "macro" included.
+    /// </summary>
+    public static List<FittedTask> Select(FitFile.Doc doc, string? task, string path)
     {
-        if (task is null) return doc.Tasks;
-        var t = doc.Tasks.Where(x => x.Task == task).ToList();
-        if (t.Count == 0) throw new InputException(path, 0, "task", $"no task '{task}' in the fit file (tasks: {string.Join(", ", doc.Tasks.Select(x => x.Task))}).");
+        var all = doc.Tasks.Select(FitFile.Fitted).ToList();
+        if (MacroTask.Of(all) is { } macro && !all.Any(t => t.Task == MacroTask.Name)) all.Add(macro);
+        if (task is null) return all;
+        var t = all.Where(x => x.Task == task).ToList();
+        if (t.Count == 0) throw new InputException(path, 0, "task", $"no task '{task}' in the fit file (tasks: {string.Join(", ", all.Select(x => x.Task))}).");
         return t;
     }
 }

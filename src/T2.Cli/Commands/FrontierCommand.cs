@@ -43,7 +43,7 @@ public static class FrontierCommand
             var findings = new List<Finding>();
             foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
             {
-                var plans = TaskPlanner.Frontier(FitFile.Fitted(t), cs, ci, p.GetValue(integerK));
+                var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK));
                 var series = new List<(string, PlanPoint[])>();
                 foreach (var g in plans.GroupBy(x => x.Approach))
                 {

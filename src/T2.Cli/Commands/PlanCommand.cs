@@ -46,7 +46,7 @@ public static class PlanCommand
             var plans = new List<ApproachPlan>();
             foreach (var b in budgets)
                 foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
-                    plans.AddRange(TaskPlanner.Plan(FitFile.Fitted(t), b, p.GetValue(level)));
+                    plans.AddRange(TaskPlanner.Plan(t, b, p.GetValue(level)));
             if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans));
             else Render(ctx.Console, plans);
             return CommonOptions.Exit(0, p.GetValue(strict), plans.SelectMany(Findings));
@@ -84,7 +84,7 @@ public static class PlanCommand
         w.Number("N", o.N); w.Number("D", o.D); w.Number("k", o.K); w.Number("tokens_per_param", o.TokensPerParameter); w.Number("predicted", o.Predicted);
     }
 
-    private static string ToJson(List<ApproachPlan> plans) => Json.Write(w =>
+    public static string ToJson(List<ApproachPlan> plans) => Json.Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("plans");

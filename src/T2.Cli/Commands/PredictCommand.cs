@@ -45,7 +45,7 @@ public static class PredictCommand
             var rows = new List<(string Task, double N, double D, double K, double? Nll, PlanTrust? T1, double? Acc, PlanTrust? T2)>();
             foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
             {
-                var ft = FitFile.Fitted(t);
+                var ft = t;
                 var a1 = ft.Approaches.FirstOrDefault(a => a.Approach == "1"); var a2 = ft.Approaches.FirstOrDefault(a => a.Approach == "2");
                 for (int i = 0; i < m; i++)
                 {

@@ -25,6 +25,7 @@ public static class TestbedCommand
         cmd.Subcommands.Add(Eval(ctx));
         cmd.Subcommands.Add(Bench(ctx));
         cmd.Subcommands.Add(Logits(ctx));
+        cmd.Subcommands.Add(LadderCommand.Build(ctx));
         return cmd;
     }
 

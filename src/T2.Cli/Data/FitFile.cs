@@ -14,7 +14,14 @@ namespace T2.Cli.Data;
 /// </summary>
 public static class FitFile
 {
-    public sealed record Doc(int Schema, string Kind, string Tool, string Created, DataInfo Data, JsonObject Options, List<TaskDoc> Tasks);
+    public sealed record Doc(int Schema, string Kind, string Tool, string Created, DataInfo Data, JsonObject Options, List<TaskDoc> Tasks)
+    {
+        /// <summary>The macro average's fitted-vs-observed (two or more tasks); recomputed from the tasks, kept for readers.</summary>
+        public MacroFitDoc? Macro { get; init; }
+    }
+    public sealed record MacroPointDoc(string Checkpoint, double N, double D, double K, double Observed, double Predicted);
+    public sealed record MacroApproachDoc(string Approach, string Metric, double MeanRelativeError, double MeanSignedRelativeError, List<MacroPointDoc> Points);
+    public sealed record MacroFitDoc(List<string> Tasks, string Definition, List<MacroApproachDoc> Approaches);
     public sealed record DataInfo(string File, string Sha256, int Rows, int Checkpoints, string NColumn, string DColumn);
     public sealed record A1Doc(Dictionary<string, double> Params, Dictionary<string, IntervalDoc>? Intervals, DiagnosticsDoc Diagnostics, RangeDoc Range,
         List<FindingDoc> Health, int DroppedObservations, BootstrapDoc? Bootstrap, List<double[]> Valley);
@@ -28,6 +35,19 @@ public static class FitFile
         A1Doc? Approach1, A2Doc? Approach2, List<CheckpointDoc> Checkpoints)
     {
         public CvPair? Cv { get; init; }
+    }
+
+    public const string MacroDefinition = "mean over tasks of each task's own prediction (and of each task's observation), at checkpoints every task has";
+
+    /// <summary>The macro check of a fit file's tasks (null with fewer than two).</summary>
+    public static MacroFitDoc? MacroDoc(Doc doc)
+    {
+        var fitted = doc.Tasks.Select(Fitted).ToList();
+        if (MacroTask.Of(fitted) is not { } macro) return null;
+        var observed = doc.Tasks.SelectMany(t => t.Checkpoints.Select(c => new ObservedCurve(t.Task, c.Name, c.N, c.D, t.KGrid, c.AccK, c.NllK))).ToList();
+        var checks = MacroCheck.Compare(macro, observed);
+        return new MacroFitDoc(doc.Tasks.Select(t => t.Task).ToList(), MacroDefinition, checks.Select(c => new MacroApproachDoc(c.Approach, c.Metric,
+            c.MeanRelativeError, c.MeanSignedRelativeError, c.Points.Select(p => new MacroPointDoc(p.Checkpoint, p.N, p.D, p.K, p.Observed, p.Predicted)).ToList())).ToList());
     }
 
     public static double[] A1Vector(Approach1Law l) => [l.E, l.A, l.B, l.Alpha, l.Beta, l.G, l.Gamma];

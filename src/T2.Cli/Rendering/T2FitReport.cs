@@ -48,6 +48,13 @@ public static class T2FitReport
             if (t.Cv?.Approach1 is { } c1) CvView.Write(console, "cross-validation, Approach 1 (NLL_k)", FromDoc(c1));
             if (t.Cv?.Approach2 is { } c2) CvView.Write(console, "cross-validation, Approach 2 (Acc_k)", FromDoc(c2));
         }
+        if (doc.Macro is { } m)
+        {
+            console.MarkupLine($"\n[bold]macro average[/] of {Markup.Escape(string.Join(", ", m.Tasks))}: {Markup.Escape(m.Definition)}");
+            var rows = m.Approaches.Select(a => new[] { a.Approach, a.Metric, a.Points.Select(p => p.Checkpoint).Distinct().Count().ToString(),
+                Format.Short(100 * a.MeanRelativeError) + " %", Format.Short(100 * a.MeanSignedRelativeError) + " %" }).ToList();
+            Tables.Write(console, ["approach", "metric", "checkpoints", "mean |relative error| in sample", "signed"], rows, new HashSet<int> { 2, 3, 4 });
+        }
     }
 
     private static CvResult FromDoc(CvDoc d) => new(d.Scheme, d.Metric, d.Seconds,

@@ -16,9 +16,14 @@ public sealed record FittedApproach
     public required ChinchillaLaw Stage1 { get; init; }
     public required FitRange Range { get; init; }
     public required IReadOnlyList<Finding> Health { get; init; }
-    public IReadOnlyList<(PlanMetric Metric, ChinchillaLaw Stage1)> Replicates { get; init; } = [];
+    public IReadOnlyList<Replicate> Replicates { get; init; } = [];
     public IReadOnlyList<PlanMetric> Valley { get; init; } = [];
+    /// <summary>The Chinchilla baseline's N at a training budget when it is not <see cref="Stage1"/>'s compute optimum (macro).</summary>
+    public Func<double, double>? BaselineN { get; init; }
 }
+
+/// <summary>One bootstrap replicate as the planner needs it (with the macro baseline's N when there is one).</summary>
+public sealed record Replicate(PlanMetric Metric, ChinchillaLaw Stage1, Func<double, double>? BaselineN = null);
 
 public sealed record FittedTask(string Task, IReadOnlyList<FittedApproach> Approaches);
 
@@ -44,7 +49,7 @@ public static class FittedTasks
             list.Add(new FittedApproach
             {
                 Approach = "1", Metric = A1Metric(a1), Stage1 = baseLaw, Range = a1Range!, Health = [.. (a1Health ?? []), .. th],
-                Replicates = (a1Boot ?? []).Select(b => (A1Metric(b), a2 is null ? b.AtKOne() : baseLaw)).ToList(),
+                Replicates = (a1Boot ?? []).Select(b => new Replicate(A1Metric(b), a2 is null ? b.AtKOne() : baseLaw)).ToList(),
                 Valley = (a1Valley ?? []).Select(A1Metric).ToList(),
             });
         }
@@ -52,7 +57,7 @@ public static class FittedTasks
             list.Add(new FittedApproach
             {
                 Approach = "2", Metric = A2Metric(a2), Stage1 = a2.Loss, Range = a2Range!, Health = [.. (a2Health ?? []), .. th],
-                Replicates = (a2Boot ?? []).Select(b => (A2Metric(b), b.Loss)).ToList(),
+                Replicates = (a2Boot ?? []).Select(b => new Replicate(A2Metric(b), b.Loss)).ToList(),
                 Valley = (a2Valley ?? []).Select(A2Metric).ToList(),
             });
         return new FittedTask(task, list);

@@ -52,9 +52,14 @@ public static class Planner
 {
     private const int Grid = 1201;
 
-    /// <summary>Joint optimum of (N, D, k) under the budget, the Chinchilla baseline and the 1 % flat set.</summary>
-    public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1)
+    /// <summary>
+    /// Joint optimum of (N, D, k) under the budget, the Chinchilla baseline and the 1 % flat set. The baseline's N at a
+    /// training budget is the stage-1 law's compute optimum, or <paramref name="baselineN"/> when given (the macro average's
+    /// baseline minimises the mean of the tasks' stage-1 losses, which no single law states in closed form).
+    /// </summary>
+    public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, Func<double, double>? baselineN = null)
     {
+        baselineN ??= c => stage1.ComputeOptimal(c).N;
         Validate(budget);
         PlanPoint opt; double flatLo, flatHi; bool boundary;
         if (budget.CTotal is null)
@@ -84,7 +89,7 @@ public static class Planner
         {
             (opt, flatLo, flatHi, boundary) = PlanTotal(metric, budget);
         }
-        var (baseline, rawK) = Baseline(metric, budget, stage1, opt);
+        var (baseline, rawK) = Baseline(metric, budget, baselineN, opt);
         return new PlanResult
         {
             Optimum = opt, Chinchilla = baseline, FlatNMin = flatLo, FlatNMax = flatHi, AtSearchBoundary = boundary, ChinchillaRawK = rawK,
@@ -100,18 +105,18 @@ public static class Planner
         return new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
     }
 
-    private static (PlanPoint, double) Baseline(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, PlanPoint opt)
+    private static (PlanPoint, double) Baseline(PlanMetric metric, PlanBudget budget, Func<double, double> baselineN, PlanPoint opt)
     {
         if (budget.CTotal is null)
         {
-            var c = stage1.ComputeOptimal(budget.CTrain);
-            return (Point(metric, budget, c.N), budget.FixedK ?? Budgets.SamplesFor(budget.CInf, c.N));
+            double nc = baselineN(budget.CTrain);
+            return (Point(metric, budget, nc), budget.FixedK ?? Budgets.SamplesFor(budget.CInf, nc));
         }
         // End-to-end budget: train Chinchilla-optimally with the training compute the T² optimum chose; the rest buys samples.
-        var co = stage1.ComputeOptimal(opt.TrainFlops);
-        double raw = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * co.N);
+        double n = baselineN(opt.TrainFlops), d = Budgets.TokensFor(opt.TrainFlops, n);
+        double raw = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * n);
         double kk = Math.Max(budget.IntegerK ? Math.Floor(raw) : raw, 1);
-        return (new PlanPoint(co.N, co.D, kk, co.D / co.N, metric.Evaluate(co.N, co.D, kk)), raw);
+        return (new PlanPoint(n, d, kk, d / n, metric.Evaluate(n, d, kk)), raw);
     }
 
     private static (PlanPoint, double, double, bool) PlanTotal(PlanMetric metric, PlanBudget budget)

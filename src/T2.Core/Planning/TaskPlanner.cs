@@ -27,7 +27,7 @@ public static class TaskPlanner
         var list = new List<ApproachPlan>();
         foreach (var a in task.Approaches)
         {
-            var plan = Planner.Plan(a.Metric, budget, a.Stage1);
+            var plan = Planner.Plan(a.Metric, budget, a.Stage1, a.BaselineN);
             var o = plan.Optimum; var c = plan.Chinchilla;
             double? cInf = budget.CTotal is null && budget.FixedK is null ? budget.CInf : null;
             double RawK(PlanPoint p) => budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
@@ -39,7 +39,7 @@ public static class TaskPlanner
             IReadOnlyDictionary<string, Interval>? iv = null;
             if (level is { } l && a.Replicates.Count > 0)
             {
-                var pts = a.Replicates.Select(r => TryPlan(r.Metric, budget, r.Stage1)).Where(p => p is not null).Select(p => p!).ToList();
+                var pts = a.Replicates.Select(r => TryPlan(r.Metric, budget, r.Stage1, r.BaselineN)).Where(p => p is not null).Select(p => p!).ToList();
                 if (pts.Count > 0)
                     iv = new Dictionary<string, Interval>
                     {
@@ -62,9 +62,9 @@ public static class TaskPlanner
     public static PlanTrust PredictTrust(FittedApproach a, double n, double d, double k) =>
         PlanTrustAssessor.Assess(n, d, k, k, a.Range, a.Health, valleySpread: T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(n, d, k))));
 
-    private static PlanPoint? TryPlan(PlanMetric m, PlanBudget b, Laws.ChinchillaLaw s1)
+    private static PlanPoint? TryPlan(PlanMetric m, PlanBudget b, Laws.ChinchillaLaw s1, Func<double, double>? baselineN)
     {
-        try { return Planner.Plan(m, b, s1).Optimum; } catch (ArgumentException) { return null; }
+        try { return Planner.Plan(m, b, s1, baselineN).Optimum; } catch (ArgumentException) { return null; }
     }
 
     /// <summary>The frontier: the plan at each training budget (no intervals), in budget order, per approach.</summary>

@@ -34,10 +34,16 @@ public sealed class WorkerPool
             new Thread(Worker) { IsBackground = true, Name = $"t2-worker-{i}" }.Start();
     }
 
+    /// <summary>
+    /// Set on a thread that trains one of several models side by side: its loops then run on that thread alone. Sharing the
+    /// pool there oversubscribes the cores, and a pool step waits for its slowest (descheduled) worker.
+    /// </summary>
+    [ThreadStatic] public static bool SerialOnThisThread;
+
     public void For(int count, IParallelBody body)
     {
         if (count <= 0) return;
-        if (count == 1 || _threads == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) { for (int i = 0; i < count; i++) body.Invoke(i); return; }
+        if (count == 1 || _threads == 1 || SerialOnThisThread || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) { for (int i = 0; i < count; i++) body.Invoke(i); return; }
         try
         {
             _body = body; _count = count; _next = -1; _error = null;

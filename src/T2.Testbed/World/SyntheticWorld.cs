@@ -1,61 +1,63 @@
+using System.Globalization;
+using System.Text;
+
 namespace T2.Testbed.World;
 
-/// <summary>Difficulty knobs of the synthetic world (see testbed.md: p must spread over orders of magnitude).</summary>
-public sealed record WorldOptions
-{
-    /// <summary>Invented entities with one fact each (knowledge recall).</summary>
-    public int Entities { get; init; } = 120;
-    /// <summary>Zipf exponent of fact frequency: fact i appears with weight 1/(i+1)^s, so rare facts need more data.</summary>
-    public double ZipfExponent { get; init; } = 1.1;
-    /// <summary>Largest operand in arithmetic problems.</summary>
-    public int MaxOperand { get; init; } = 60;
-    /// <summary>Containment chains have this many hops at most (at least 2).</summary>
-    public int MaxHops { get; init; } = 4;
-    /// <summary>Fraction of documents that are filler text.</summary>
-    public double FillerFraction { get; init; } = 0.15;
-    public int QuestionsPerFamily { get; init; } = 100;
-}
-
-/// <summary>A held-out question: the prompt, the gold answer, its family.</summary>
-public sealed record Question(string Id, string Family, string Prompt, string Answer);
+/// <summary>
+/// A held-out question: the prompt, the gold answer (several tokens), its family, and the number of answers a uniform guess
+/// of the answer's form chooses among (so the guessing floor at k samples is 1 − (1 − 1/AnswerSpace)^k).
+/// </summary>
+public sealed record Question(string Id, string Family, string Prompt, string Answer, double AnswerSpace = double.PositiveInfinity);
 
 /// <summary>
-/// The seeded synthetic world of testbed.md: knowledge recall (Zipf-frequency facts about invented entities), multi-step
-/// arithmetic and number patterns, relational analogies from a fixed role table, spatial containment chains, and filler.
-/// Documents are drawn from an RNG seeded by (world seed, document index), so the pretraining stream is endless, never
-/// repeats a draw, and can be regenerated from any position (runs resume exactly).
+/// The seeded synthetic world of testbed.md, four graded families whose answers are multi-token and drawn from large spaces:
+/// <list type="bullet">
+/// <item>knowledge — "capital of ve lor is ka rith mo ." for invented entities, fact frequency Zipf-distributed (rare
+///   facts need more data or capacity); questions spread evenly over the frequency ranks.</item>
+/// <item>arithmetic — column addition written least significant digit first ("add 4 7 2 and 9 1 : 3 9 2 ." is 274 + 19 =
+///   293), the order in which a left-to-right model can carry; difficulty grows with digits; held-out operand pairs never
+///   occur in the stream.</item>
+/// <item>analogy — every role has a tool and a home ("ro le uses ka mo ne ."); "r1 : x1 as r2 :" asks r2's tool or home,
+///   whichever x1 is of r1, so the model must recognise the relation from the example; held-out role pairs.</item>
+/// <item>spatial — shuffled containment statements with distractor chains; the answer is the whole path outwards ("where
+///   key ? box shed barn"), so every hop matters; fresh chains per question (in-context reasoning, not memory).</item>
+/// </list>
+/// Documents are drawn from an RNG seeded by (world seed, document index): the stream is endless, never repeats a draw, and
+/// can be regenerated from any position (runs resume exactly).
 /// </summary>
 public sealed class SyntheticWorld
 {
     public static readonly string[] Families = ["knowledge", "arithmetic", "analogy", "spatial"];
 
-    private static readonly string[] Syllables = ["ve", "lor", "tam", "sin", "ka", "rith", "mo", "dun", "sel", "ira", "bo", "thar", "ne", "quil", "zan", "pe", "ros", "lum", "ga", "vex"];
-    private static readonly (string Role, string Verb, string Object)[] Relations =
+    private static readonly string[] SyllableList =
     [
-        ("teacher", "guides", "student"), ("coach", "trains", "player"), ("doctor", "treats", "patient"), ("pilot", "flies", "plane"),
-        ("farmer", "grows", "wheat"), ("baker", "bakes", "bread"), ("writer", "writes", "book"), ("painter", "paints", "picture"),
-        ("sailor", "sails", "ship"), ("judge", "hears", "case"), ("chef", "cooks", "meal"), ("singer", "sings", "song"),
-        ("miner", "digs", "coal"), ("tailor", "sews", "coat"), ("driver", "drives", "truck"), ("guard", "watches", "gate"),
-        ("hunter", "tracks", "deer"), ("nurse", "helps", "patient"), ("builder", "builds", "house"), ("fisher", "catches", "fish"),
-        ("smith", "forges", "sword"), ("gardener", "waters", "rose"), ("shepherd", "herds", "sheep"), ("poet", "recites", "poem"),
+        "ve", "lor", "tam", "sin", "ka", "rith", "mo", "dun", "sel", "ira", "bo", "thar", "ne", "quil", "zan", "pe",
+        "ros", "lum", "ga", "vex", "ti", "mar", "oth", "cu", "fen", "dra", "ul", "sa", "wix", "ber", "no", "ja",
+        "kel", "pha", "tor", "yen", "gri", "esh", "vo", "lin",
     ];
+    public static int MaxSyllables => SyllableList.Length;
+
     private static readonly string[] Objects =
     [
         "key", "box", "shed", "coin", "bag", "room", "ring", "cup", "chest", "house", "book", "drawer", "desk", "attic", "shell", "jar",
         "basket", "barn", "stone", "pouch", "cart", "letter", "crate", "tent", "pearl", "vase", "cellar", "map", "tube", "hall",
+        "sack", "bowl", "tin", "case", "trunk", "closet", "cabin", "hut", "wagon", "boat", "bucket", "pot", "safe", "vault",
+        "locker", "cave", "tower", "garage",
     ];
-    private static readonly string[] Things = ["shells", "apples", "stones", "coins", "books", "cards"];
+    public static int ObjectCount => Objects.Length;
+
     private static readonly string[] FillerWords =
     [
         "the", "weather", "is", "mild", "today", "a", "river", "runs", "through", "valley", "people", "walk", "along", "road", "morning",
         "evening", "light", "wind", "cold", "warm", "quiet", "town", "market", "opens", "early", "children", "play", "near", "old", "bridge",
         "rain", "falls", "on", "hills", "birds", "sing", "in", "trees", "and",
     ];
+    private static readonly string[] FunctionWords = ["capital", "of", "is", "add", "and", "uses", "lives", "in", "as", "where"];
 
     private readonly int _seed;
-    private readonly string[] _entities;
-    private readonly string[] _capitals;
-    private readonly double[] _zipfCdf;
+    private readonly string[] _syllables;
+    private readonly string[] _entities, _capitals, _roles, _tools, _homes;
+    private readonly double[] _entityCdf, _roleCdf;
 
     public WorldOptions Options { get; }
     public Tokenizer Tokenizer { get; }
@@ -64,25 +66,42 @@ public sealed class SyntheticWorld
     {
         _seed = seed;
         Options = options ?? new WorldOptions();
-        if (Options.Entities < 2 || Options.MaxOperand < 2 || Options.MaxHops < 2) throw new ArgumentException("World options: Entities, MaxOperand ≥ 2 and MaxHops ≥ 2.");
+        if (Options.Problem() is { } problem) throw new ArgumentException($"world: {problem}.");
+        var o = Options;
+        _syllables = SyllableList[..o.Syllables];
         var rng = new Random(seed);
-        // Invented two- or three-syllable names, distinct, fixed for the world.
-        var names = new HashSet<string>();
-        while (names.Count < 2 * Options.Entities)
+        var shortNames = DistinctNames(rng, o.Entities + o.Roles, 2);
+        var longNames = DistinctNames(rng, o.Entities + 2 * o.Roles, o.AnswerSyllables, exclude: shortNames);
+        _entities = shortNames[..o.Entities]; _roles = shortNames[o.Entities..];
+        _capitals = longNames[..o.Entities]; _tools = longNames[o.Entities..(o.Entities + o.Roles)]; _homes = longNames[(o.Entities + o.Roles)..];
+        _entityCdf = ZipfCdf(o.Entities, o.ZipfExponent);
+        _roleCdf = ZipfCdf(o.Roles, o.ZipfExponent);
+        Tokenizer = new Tokenizer([.. FunctionWords, .. _syllables, .. Objects, .. FillerWords]);
+    }
+
+    private string[] DistinctNames(Random rng, int count, int syllables, IReadOnlyCollection<string>? exclude = null)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal); var ordered = new List<string>(count);
+        while (ordered.Count < count)
         {
-            int parts = rng.Next(2, 4);
-            names.Add(string.Concat(Enumerable.Range(0, parts).Select(_ => Syllables[rng.Next(Syllables.Length)])));
+            string name = string.Join(' ', Enumerable.Range(0, syllables).Select(_ => _syllables[rng.Next(_syllables.Length)]));
+            if ((exclude is null || !exclude.Contains(name)) && names.Add(name)) ordered.Add(name);
         }
-        var all = names.ToArray();
-        _entities = all[..Options.Entities];
-        _capitals = all[Options.Entities..];
-        double z = 0; _zipfCdf = new double[Options.Entities];
-        for (int i = 0; i < Options.Entities; i++) { z += Math.Pow(i + 1, -Options.ZipfExponent); _zipfCdf[i] = z; }
-        for (int i = 0; i < _zipfCdf.Length; i++) _zipfCdf[i] /= z;
-        var words = new List<string> { "the", "capital", "of", "is", "i", "have", "give", "away", "get", "more", "now", "after", "comes", "a", "so", "in", "plus", "minus", "equals" };
-        words.AddRange(_entities); words.AddRange(_capitals); words.AddRange(Things); words.AddRange(Objects); words.AddRange(FillerWords);
-        foreach (var (r, v, o) in Relations) { words.Add(r); words.Add(v); words.Add(o); }
-        Tokenizer = new Tokenizer(words);
+        return [.. ordered];
+    }
+
+    private static double[] ZipfCdf(int n, double s)
+    {
+        var cdf = new double[n]; double z = 0;
+        for (int i = 0; i < n; i++) { z += Math.Pow(i + 1, -s); cdf[i] = z; }
+        for (int i = 0; i < n; i++) cdf[i] /= z;
+        return cdf;
+    }
+
+    private static int Sample(double[] cdf, Random rng)
+    {
+        int i = Array.BinarySearch(cdf, rng.NextDouble());
+        return Math.Min(i < 0 ? ~i : i, cdf.Length - 1);
     }
 
     /// <summary>Document <paramref name="index"/> of the endless pretraining stream (deterministic).</summary>
@@ -92,10 +111,10 @@ public sealed class SyntheticWorld
         if (rng.NextDouble() < Options.FillerFraction) return Filler(rng);
         return (index % 4) switch
         {
-            0 => Fact(SampleZipf(rng)),
-            1 => rng.Next(2) == 0 ? WordProblem(rng, heldOut: false).Text : Pattern(rng, heldOut: false).Text,
-            2 => AnalogyText(rng, out _),
-            _ => Containment(rng, out _, out _),
+            0 => Fact(Sample(_entityCdf, rng)),
+            1 => Addition(rng, heldOut: false).Text,
+            2 => rng.Next(2) == 0 ? RoleStatement(rng) : Analogy(rng, heldOut: false).Text,
+            _ => Containment(rng).Text,
         };
     }
 
@@ -109,65 +128,71 @@ public sealed class SyntheticWorld
         return (int)(z & 0x7FFFFFFF);
     }
 
-    private int SampleZipf(Random rng)
+    private string Fact(int i) => $"capital of {_entities[i]} is {_capitals[i]} .";
+
+    /// <summary>One in five operand pairs (by a hash, so the split is the same in every run) is held out of the stream.</summary>
+    private static bool IsHeldOutPair(long a, long b) => Mix(a, b, 0xadd) % 5 == 0;
+
+    private (string Text, string Prompt, string Answer, double Space) Addition(Random rng, bool heldOut)
     {
-        double u = rng.NextDouble();
-        int i = Array.BinarySearch(_zipfCdf, u);
-        return Math.Min(i < 0 ? ~i : i, _zipfCdf.Length - 1);
-    }
-
-    private string Fact(int i) => $"the capital of {_entities[i]} is {_capitals[i]} .";
-
-    // Held-out arithmetic uses operand pairs with (a·31 + b) % 5 == 0; training text never contains those pairs.
-    private static bool IsHeldOut(int a, int b) => (a * 31 + b) % 5 == 0;
-
-    private (string Text, string Prompt, string Answer) WordProblem(Random rng, bool heldOut)
-    {
+        // Both operands have the same digit count d and the sum is written with d + 1 digits (the last is the carry, 0 or 1):
+        // a fixed layout per d, so digit i of the answer always sits at the same distance from the digits it depends on.
+        int d = rng.Next(Options.MinDigits, Options.MaxDigits + 1);
+        long lo = d == 1 ? 0 : (long)Math.Pow(10, d - 1), hi = (long)Math.Pow(10, d);
         while (true)
         {
-            int a = rng.Next(2, Options.MaxOperand + 1), b = rng.Next(1, a);
-            if (IsHeldOut(a, b) != heldOut) continue;
-            string thing = Things[rng.Next(Things.Length)];
-            bool add = rng.Next(2) == 0;
-            string prompt = add
-                ? $"i have {a} {thing} . i get {b} more . now i have"
-                : $"i have {a} {thing} . i give away {b} . now i have";
-            string answer = (add ? a + b : a - b).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ($"{prompt} {answer} {thing} .", prompt, answer);
+            long a = rng.NextInt64(lo, hi), b = rng.NextInt64(lo, hi);
+            if (IsHeldOutPair(a, b) != heldOut) continue;
+            string prompt = $"add {Lsb(a, d)} and {Lsb(b, d)} :", answer = Lsb(a + b, d + 1);
+            // A uniform guess among the sums two d-digit numbers can have.
+            return ($"{prompt} {answer} .", prompt, answer, 2.0 * (hi - 1) - 2.0 * lo + 1);
         }
     }
 
-    private (string Text, string Prompt, string Answer) Pattern(Random rng, bool heldOut)
+    /// <summary>v's digits, least significant first, padded with zeros to <paramref name="digits"/>.</summary>
+    private static string Lsb(long v, int digits) =>
+        string.Join(' ', v.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0').Reverse());
+
+    private string RoleStatement(Random rng)
+    {
+        int r = Sample(_roleCdf, rng);
+        return rng.Next(2) == 0 ? $"{_roles[r]} uses {_tools[r]} ." : $"{_roles[r]} lives in {_homes[r]} .";
+    }
+
+    private static bool IsHeldOutRoles(int r1, int r2) => Mix(r1, r2, 0xa7a) % 5 == 0;
+
+    private (string Text, string Prompt, string Answer) Analogy(Random rng, bool heldOut)
     {
         while (true)
         {
-            int start = rng.Next(1, Options.MaxOperand), step = rng.Next(2, 10);
-            if (IsHeldOut(start, step) != heldOut) continue;
-            var seq = Enumerable.Range(0, 4).Select(i => start + i * step).ToArray();
-            string prompt = $"{seq[0]} , {seq[1]} , {seq[2]} , after {seq[2]} comes";
-            return ($"{prompt} {seq[3]} .", prompt, seq[3].ToString(System.Globalization.CultureInfo.InvariantCulture));
+            int r1 = Sample(_roleCdf, rng), r2 = Sample(_roleCdf, rng);
+            if (r1 == r2 || IsHeldOutRoles(r1, r2) != heldOut) continue;
+            var rel = rng.Next(2) == 0 ? _tools : _homes;
+            string prompt = $"{_roles[r1]} : {rel[r1]} as {_roles[r2]} :";
+            return ($"{prompt} {rel[r2]} .", prompt, rel[r2]);
         }
     }
 
-    private static string AnalogyText(Random rng, out (string Prompt, string Answer) q)
+    private (string Text, string Prompt, string Answer, double Space) Containment(Random rng)
     {
-        int i = rng.Next(Relations.Length), j;
-        do j = rng.Next(Relations.Length); while (j == i);
-        var (r1, v1, o1) = Relations[i]; var (r2, v2, o2) = Relations[j];
-        string prompt = $"a {r1} {v1} a {o1} . a {r2} {v2} a";
-        q = (prompt, o2);
-        return $"{prompt} {o2} .";
-    }
-
-    private string Containment(Random rng, out string prompt, out string answer)
-    {
-        int hops = rng.Next(2, Options.MaxHops + 1);
-        var chain = Objects.OrderBy(_ => rng.Next()).Take(hops + 1).ToArray();
-        var parts = new List<string>();
-        for (int h = 0; h < hops; h++) parts.Add($"the {chain[h]} is in the {chain[h + 1]} .");
-        prompt = string.Join(' ', parts) + $" so the {chain[0]} is in the";
-        answer = chain[hops];
-        return $"{prompt} {answer} .";
+        int hops = rng.Next(Options.MinHops, Options.MaxHops + 1);
+        var pool = Objects.OrderBy(_ => rng.Next()).ToArray();
+        var chain = pool[..(hops + 1)];
+        var statements = new List<string>();
+        for (int h = 0; h < hops; h++) statements.Add($"{chain[h]} in {chain[h + 1]} .");
+        // Distractor chains of one or two hops over other objects; shuffled in with the chain, so order gives nothing away.
+        int next = hops + 1;
+        for (int d = 0; d < Options.Distractors && next + 1 < pool.Length; d++)
+        {
+            int len = Math.Min(rng.Next(1, 3), pool.Length - next - 1);
+            for (int h = 0; h < len; h++) statements.Add($"{pool[next + h]} in {pool[next + h + 1]} .");
+            next += len + 1;
+        }
+        var shuffled = statements.OrderBy(_ => rng.Next()).ToList();
+        string prompt = string.Join(' ', shuffled) + $" where {chain[0]} ?";
+        string answer = string.Join(' ', chain[1..]);
+        double space = 1; for (int h = 0; h < hops; h++) space *= Objects.Length - 1 - h; // ordered distinct objects
+        return ($"{prompt} {answer} .", prompt, answer, space);
     }
 
     private static string Filler(Random rng)
@@ -182,19 +207,31 @@ public sealed class SyntheticWorld
         var rng = new Random(Mix(_seed, 0, 0x9e57));
         var qs = new List<Question>();
         int m = Options.QuestionsPerFamily;
-        // Knowledge: distinct entities spread evenly over the Zipf ranks (frequent to rare); every fact is in the corpus.
+        double nameSpace = Math.Pow(Options.Syllables, Options.AnswerSyllables);
+        // Knowledge: entities spread evenly over the Zipf ranks (frequent to rare); every fact is in the stream.
         for (int i = 0; i < m; i++)
         {
             int e = (int)((long)i * Options.Entities / m) % Options.Entities;
-            qs.Add(new($"knowledge-{i:D3}", "knowledge", $"the capital of {_entities[e]} is", _capitals[e]));
+            qs.Add(new($"knowledge-{i:D3}", "knowledge", $"capital of {_entities[e]} is", _capitals[e], nameSpace));
         }
-        for (int i = 0; i < m; i++)
-        {
-            var (_, p, a) = i % 2 == 0 ? WordProblem(rng, heldOut: true) : Pattern(rng, heldOut: true);
-            qs.Add(new($"arithmetic-{i:D3}", "arithmetic", p, a));
-        }
-        for (int i = 0; i < m; i++) { AnalogyText(rng, out var q); qs.Add(new($"analogy-{i:D3}", "analogy", q.Prompt, q.Answer)); }
-        for (int i = 0; i < m; i++) { Containment(rng, out var p, out var a); qs.Add(new($"spatial-{i:D3}", "spatial", p, a)); }
+        for (int i = 0; i < m; i++) { var (_, p, a, s) = Addition(rng, heldOut: true); qs.Add(new($"arithmetic-{i:D3}", "arithmetic", p, a, s)); }
+        for (int i = 0; i < m; i++) { var (_, p, a) = Analogy(rng, heldOut: true); qs.Add(new($"analogy-{i:D3}", "analogy", p, a, nameSpace)); }
+        for (int i = 0; i < m; i++) { var (_, p, a, s) = Containment(rng); qs.Add(new($"spatial-{i:D3}", "spatial", p, a, s)); }
         return qs;
+    }
+
+    /// <summary>Mean over a family's questions of the chance that k uniform guesses include the answer.</summary>
+    public static double GuessFloor(IEnumerable<Question> questions, double k)
+    {
+        var list = questions.ToList();
+        return list.Count == 0 ? 0 : list.Average(q => -double.ExpM1(k * double.LogP1(-1 / q.AnswerSpace)));
+    }
+
+    /// <summary>Plain-text sample of the stream (for inspection).</summary>
+    public string Sample(int documents)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < documents; i++) sb.AppendLine(Document(i));
+        return sb.ToString();
     }
 }

@@ -1,0 +1,202 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using T2.Cli.Data;
+using T2.Cli.Rendering;
+using T2.Core.Evidence;
+using T2.Core.Health;
+using T2.Core.Planning;
+using T2.Core.Validation;
+using T2.Testbed.Ladder;
+
+namespace T2.Cli.Commands;
+
+/// <summary>
+/// <c>t2 validate --ladder DIR</c>: the paper's validation on a ladder. Fits both approaches on the isoFLOP runs only
+/// (DIR/fit.json), plans at the largest budget (DIR/plan.json, the file <c>t2 testbed ladder --extra-from</c> takes), then
+/// RQ2, Table 1 and RQ1 (<see cref="LadderValidation"/>) → validation.json and tables.
+/// </summary>
+public static class ValidateCommand
+{
+    public sealed record Settings(string Ladder, string? Out, double? CInf, int Starts, int Bootstrap, bool Json);
+
+    public static Command Build(CliContext ctx)
+    {
+        var ladder = new Option<string>("--ladder") { Description = "Ladder directory from 't2 testbed ladder' (spec.json, evidence.csv, runs/).", Required = true };
+        var output = new Option<string?>("--out") { Description = "Validation JSON (default DIR/validation.json)." };
+        var cInf = new Option<double?>("--c-inf") { Description = "Inference FLOPs per served token (default 2·N of the ladder's largest model: k = 1 there, N_max/N below)." };
+        var starts = new Option<int>("--starts") { Description = "Approach 1 starts (see 'fit t2').", DefaultValueFactory = _ => 500 };
+        starts.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 129 || v > 1_000_000) r.AddError("--starts must lie in [129, 1000000]."); });
+        var bootstrap = CommonOptions.Bootstrap("checkpoints");
+        var json = CommonOptions.Json("Print validation.json to stdout instead of tables.");
+        var cmd = new Command("validate", "RQ2 (predict overtrained runs), Table 1 (overtrained vs loss-optimal at their own k) and RQ1 (planned models trained and measured) on a ladder.")
+        { ladder, output, cInf, starts, bootstrap, json };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(ladder)!, p.GetValue(output), p.GetValue(cInf), p.GetValue(starts), p.GetValue(bootstrap), p.GetValue(json))));
+        return cmd;
+    }
+
+    public static string FitPath(string dir) => Path.Combine(dir, "fit.json");
+    public static string PlanPath(string dir) => Path.Combine(dir, "plan.json");
+    public static string ValidationPath(string dir) => Path.Combine(dir, "validation.json");
+
+    public static int Run(CliContext ctx, Settings s)
+    {
+        string dir = s.Ladder;
+        if (!Directory.Exists(dir)) throw new InputException(dir, 0, null, File.Exists(dir) ? "is a file; --ladder takes the ladder directory." : "no such ladder directory.");
+        var specPath = LadderRunner.SpecPath(dir);
+        if (!File.Exists(specPath)) throw new InputException(specPath, 0, null, "missing: not a ladder directory (run 't2 testbed ladder --out DIR' first).");
+        var spec = LadderSpec.Load(specPath);
+        var evPath = LadderRunner.EvidencePath(dir);
+        if (!File.Exists(evPath)) throw new InputException(evPath, 0, null, "missing: the ladder has no finished run yet.");
+        string outPath = s.Out ?? ValidationPath(dir);
+        T2.IO.AtomicFile.Prepare(outPath);
+        var records = LadderRunner.Records(dir, spec).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+
+        // 1. Fits on the isoFLOP runs only.
+        var fitSettings = new FitT2Command.Settings(evPath, "both", null, FitPath(dir), false, new EvidenceData.Columns(null, null, null, null, null, null, null, null, null),
+            ["kind=isoflop"], null, "aggregate", "profile", s.Starts, s.Bootstrap, null, 0, 0.95, null, null, false);
+        var (doc, _) = FitT2Command.Fit(ctx, fitSettings);
+        var fits = FitTasks.Select(doc, null, FitPath(dir));
+
+        // 2. Evidence of every run, likelihood and (when sampled) counts, and the run metadata.
+        var table = DataTable.Read(evPath);
+        var cols = new EvidenceData.Columns(null, null, null, null, null, null, null, null, null);
+        var lik = EvidenceData.Read(table, cols, null);
+        Dictionary<string, List<CheckpointEvidence>>? smp = null;
+        if (File.Exists(LadderRunner.SamplesPath(dir)) && DataTable.Read(LadderRunner.SamplesPath(dir)) is { Rows.Count: > 0 } st)
+            smp = EvidenceData.Read(st, cols, null);
+        int kind = table.IndexOf("kind"), label = table.IndexOf("label"), seed = table.IndexOf("seed"), ck = table.IndexOf("checkpoint"), c = table.IndexOf("C_train");
+        if (kind < 0 || label < 0 || seed < 0 || c < 0) throw new InputException(evPath, 1, null, "not ladder evidence (needs kind, label, seed and C_train columns).");
+        var runs = new Dictionary<string, RunMeta>(StringComparer.Ordinal);
+        foreach (var row in table.Rows)
+        {
+            string name = row.Values[ck];
+            if (runs.ContainsKey(name)) continue;
+            var ev = lik.Values.First(l => l.Any(x => x.Name == name)).First(x => x.Name == name);
+            runs[name] = new RunMeta(name, row.Values[kind], row.Values[label], int.Parse(row.Values[seed], CultureInfo.InvariantCulture), ev.N, ev.D,
+                table.Number(row, c), records.TryGetValue(name, out var rec) ? rec.FinalLoss : double.NaN);
+        }
+        double cTrain = spec.Budgets.Max();
+        double cInf = s.CInf ?? 2.0 * runs.Values.Max(r => r.N);
+        if (!(cInf > 0) || cInf > T2.Core.Planning.Limits.MaxFlops) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
+
+        // 3. The plan at the largest budget (what RQ1 trains), in 't2 plan --json' form.
+        var plans = fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = cTrain, CInf = cInf }, null)).ToList();
+        T2.IO.AtomicFile.WriteAllText(PlanPath(dir), PlanCommand.ToJson(plans));
+
+        // 4. RQ2, Table 1, RQ1.
+        var input = new ValidationInput
+        {
+            Runs = [.. runs.Values], CTrain = cTrain, CInf = cInf, Fits = fits,
+            Tasks = lik.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new TaskEvidence(kv.Key, kv.Value, smp?.GetValueOrDefault(kv.Key))).ToList(),
+        };
+        var result = LadderValidation.Run(input);
+        var guess = GuessFloors(spec, runs.Values.Min(r => r.N), cInf);
+        string text = ToJson(result, spec, dir, guess, sw.Elapsed.TotalSeconds);
+        T2.IO.AtomicFile.WriteAllText(outPath, text);
+        if (s.Json) { ctx.Out.WriteLine(text); return 0; }
+        Render(ctx.Console, result, guess);
+        ctx.Console.MarkupLine($"fit (isoFLOP runs only) → {Markup.Escape(FitPath(dir))}; plan at C_train = {Num.G(cTrain)}, C_inf = {Num.G(cInf)} → {Markup.Escape(PlanPath(dir))}; validation → {Markup.Escape(outPath)} ({sw.Elapsed.TotalSeconds:F0} s)");
+        return 0;
+    }
+
+    /// <summary>Per family: the chance that k uniform guesses of the answer's form include it, at the ladder's largest k.</summary>
+    public static List<(string Family, double K, double Floor)> GuessFloors(LadderSpec spec, double nMin, double cInf)
+    {
+        var world = new T2.Testbed.World.SyntheticWorld(spec.WorldSeed, spec.World);
+        double k = Math.Max(1, cInf / (2 * nMin));
+        return world.Questions().GroupBy(q => q.Family).Select(g => (g.Key, k, T2.Testbed.World.SyntheticWorld.GuessFloor(g, k))).ToList();
+    }
+
+    public static string ToJson(LadderValidationResult r, LadderSpec spec, string dir, List<(string Family, double K, double Floor)> guess, double seconds) => Json.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("ladder", dir); w.WriteString("spec", spec.Name); w.Number("c_train", r.CTrain); w.Number("c_inf", r.CInf); w.Number("seconds", seconds);
+        w.WriteString("fit", "both approaches fitted on the isoFLOP runs only (fit.json)");
+        w.WriteStartArray("guess_floor");
+        foreach (var g in guess) { w.WriteStartObject(); w.WriteString("task", g.Family); w.Number("k", g.K); w.Number("pass_at_k", g.Floor); w.WriteEndObject(); }
+        w.WriteEndArray();
+        w.WriteStartArray("rq2");
+        foreach (var x in r.Rq2)
+        {
+            w.WriteStartObject(); w.WriteString("task", x.Task); w.WriteString("approach", x.Approach); w.WriteString("metric", x.Metric);
+            w.Number("relative_error", x.RelativeError); w.Number("signed_relative_error", x.SignedRelativeError); w.WriteNumber("runs", x.Runs);
+            w.WriteStartArray("points");
+            foreach (var p in x.Points) { w.WriteStartObject(); w.WriteString("checkpoint", p.Checkpoint); w.Number("N", p.N); w.Number("D", p.D); w.Number("k", p.K); w.Number("observed", p.Observed); w.Number("predicted", p.Predicted); w.WriteEndObject(); }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("table1");
+        foreach (var x in r.Table1)
+        {
+            w.WriteStartObject(); w.WriteString("task", x.Task); w.Number("c_train", x.CTrain); w.Number("c_inf", x.CInf);
+            Side(w, "overtrained", x.Overtrained); Side(w, "chinchilla", x.Chinchilla);
+            w.Number("ratio", x.Ratio);
+            if (x.SampledRatio is { } sr) w.Number("sampled_ratio", sr); else w.WriteNull("sampled_ratio");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("rq1");
+        foreach (var x in r.Rq1)
+        {
+            w.WriteStartObject(); w.WriteString("task", x.Task); w.WriteString("approach", x.Approach); w.WriteString("metric", x.Metric);
+            w.WriteStartObject("planned"); Rq1(w, x.Planned, x.PlannedN); w.WriteEndObject();
+            w.WriteStartObject("measured");
+            if (x.Planned.Measured is { } m) w.Number("mean", m); else w.WriteNull("mean");
+            w.WriteStartArray("seeds"); foreach (var v in x.Planned.Seeds) w.Number(v); w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("chinchilla"); Rq1(w, x.Chinchilla, x.ChinchillaPlannedN);
+            if (x.Chinchilla.Measured is { } cm) w.Number("measured", cm); else w.WriteNull("measured");
+            w.WriteStartArray("seeds"); foreach (var v in x.Chinchilla.Seeds) w.Number(v); w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("notes"); foreach (var n in r.Notes) w.WriteStringValue(n); w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static void Side(Utf8JsonWriter w, string name, Table1Side s)
+    {
+        w.WriteStartObject(name); w.WriteString("checkpoint", s.Checkpoint); w.Number("N", s.N); w.Number("D", s.D); w.Number("k", s.K); w.Number("pass_at_k", s.PassAtK);
+        if (s.SampledPassAtK is { } sp) { w.Number("sampled_pass_at_k", sp); w.WriteNumber("sampled_k", s.SampledK!.Value); } else w.WriteNull("sampled_pass_at_k");
+        w.WriteEndObject();
+    }
+
+    private static void Rq1(Utf8JsonWriter w, Rq1Side s, double? plannedN)
+    {
+        if (plannedN is { } pn) w.Number("N_planned", pn);
+        if (s.Shape is { } sh) w.WriteString("trained_as", sh); else w.WriteNull("trained_as");
+        w.Number("N", s.N); w.Number("D", s.D); w.Number("k", s.K); w.Number("predicted", s.Predicted);
+    }
+
+    private static void Render(IAnsiConsole console, LadderValidationResult r, List<(string Family, double K, double Floor)> guess)
+    {
+        static string P(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—";
+        console.MarkupLine($"[bold]Validation[/] at C_train = {Num.G(r.CTrain)} FLOPs, C_inf = {Num.G(r.CInf)} FLOPs per token (k = C_inf/2N)");
+        console.MarkupLine("guessing floor (k uniform guesses of the answer's form, at the ladder's largest k): " +
+            string.Join(", ", guess.Select(g => $"{g.Family} {P(g.Floor)} at k = {g.K:0}")));
+        console.MarkupLine("\n[bold]RQ2[/]: fit on isoFLOP runs, predict the overtrained runs (paper: 2.8 % Approach 1 on NLL, 8.4 % Approach 2 on accuracy, both over)");
+        Tables.Write(console, ["task", "approach", "metric", "runs", "mean |rel. error|", "signed"],
+            r.Rq2.Select(x => new[] { x.Task, x.Approach, x.Metric, x.Runs.ToString(CultureInfo.InvariantCulture), P(x.RelativeError), P(x.SignedRelativeError) }).ToList(),
+            new HashSet<int> { 3, 4, 5 });
+        console.MarkupLine("\n[bold]Table 1[/]: best overtrained run vs the loss-optimal run at the largest budget, each at its own k (paper: overtrained better on every task, 1.8–5.8×)");
+        Tables.Write(console, ["task", "overtrained (N, D/N, k)", "pass@k", "loss-optimal (N, D/N, k)", "pass@k", "ratio", "sampled ratio"],
+            r.Table1.Select(x => new[] { x.Task, $"{Num.G(x.Overtrained.N, 3)}, {x.Overtrained.D / x.Overtrained.N:0}, {x.Overtrained.K:0.#}", P(x.Overtrained.PassAtK),
+                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", P(x.Chinchilla.PassAtK), $"{x.Ratio:0.00}×",
+                x.SampledRatio is { } s ? $"{s:0.00}×" : "—" }).ToList(), new HashSet<int> { 2, 4, 5, 6 });
+        console.MarkupLine("\n[bold]RQ1[/]: the planned models, trained (every seed) and measured at their own k, against the forecast");
+        Tables.Write(console, ["task", "approach", "T² model (N, D/N, k)", "forecast", "measured (seeds)", "Chinchilla (N, D/N, k)", "forecast", "measured"],
+            r.Rq1.Select(x => new[] { x.Task, x.Approach, $"{Num.G(x.Planned.N, 3)}, {x.Planned.D / x.Planned.N:0}, {x.Planned.K:0.#}", M(x.Metric, x.Planned.Predicted),
+                x.Planned.Measured is { } m ? $"{M(x.Metric, m)} ({string.Join(", ", x.Planned.Seeds.Select(v => M(x.Metric, v)))})" : "not trained",
+                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", M(x.Metric, x.Chinchilla.Predicted),
+                x.Chinchilla.Measured is { } cm ? $"{M(x.Metric, cm)} ({string.Join(", ", x.Chinchilla.Seeds.Select(v => M(x.Metric, v)))})" : "not trained" }).ToList(),
+            new HashSet<int> { 3, 4, 6, 7 });
+        foreach (var n in r.Notes) console.MarkupLine($"[yellow]note[/]: {Markup.Escape(n)}");
+    }
+
+    private static string M(string metric, double v) => metric == "acc_k" ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : v.ToString("0.000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,57 @@
+using T2.Testbed.World;
+
+namespace T2.Testbed.Ladder;
+
+/// <summary>
+/// The two built-in ladders. Training time is close to C / 1.4e10 s per run on this machine whatever the size (6·N·tokens/s
+/// measured at 1.2–1.6e10 FLOP/s from d32 to d96), so a preset's cost is the sum of its budgets: quick ≈ 3e12 FLOPs
+/// (≈ 3 minutes on 2 cores, for the demo and CI), full ≈ 6e13 (≈ 75 minutes), 8 budgets over 2 decades.
+/// </summary>
+public static class LadderPresets
+{
+    public static readonly string[] Names = ["quick", "full"];
+
+    private static Shape S(int d, int l) => new(d, l, Math.Max(1, d / 16));
+
+    /// <summary>Widths that are multiples of 16 (the fast kernels' block) with 1–4 blocks: a dense ladder of sizes.</summary>
+    private static readonly List<Shape> AllShapes =
+    [
+        S(16, 1), S(16, 2), S(32, 1), S(32, 2), S(32, 3), S(48, 1), S(48, 2), S(48, 3), S(64, 2), S(64, 3), S(64, 4),
+        S(96, 2), S(96, 3), S(96, 4), S(128, 3), S(128, 4),
+    ];
+
+    private static readonly WorldOptions World = new()
+    {
+        Syllables = 32, Entities = 240, ZipfExponent = 1.0, AnswerSyllables = 3, MinDigits = 3, MaxDigits = 3, Roles = 60,
+        MinHops = 2, MaxHops = 3, Distractors = 2, QuestionsPerFamily = 100,
+    };
+
+    public static LadderSpec Quick => new()
+    {
+        Name = "quick",
+        World = World,
+        Shapes = AllShapes,
+        Budgets = [4e10, 1.2e11, 3.6e11],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 150, MinSizes = 5 },
+        Overtrained = [new(S(16, 1), 400), new(S(16, 2), 300), new(S(32, 1), 250)],
+        Seeds = [1],
+    };
+
+    public static LadderSpec Full => new()
+    {
+        Name = "full",
+        World = World,
+        Shapes = AllShapes,
+        Budgets = [4e10, 7e10, 1.2e11, 2.2e11, 4e11, 7e11, 1.2e12, 2.2e12, 4e12],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 150, MinSizes = 5 },
+        Overtrained =
+        [
+            new(S(16, 1), 1000), new(S(16, 2), 800), new(S(32, 1), 600), new(S(32, 2), 500), new(S(32, 3), 400),
+            new(S(48, 2), 300), new(S(48, 3), 250), new(S(64, 2), 250), new(S(16, 1), 2000), new(S(32, 1), 1200),
+        ],
+        Eval = new LadderEval { SampleN = 32, Temperature = 1.0 },
+        Seeds = [1],
+    };
+
+    public static LadderSpec? Named(string name) => name switch { "quick" => Quick, "full" => Full, _ => null };
+}

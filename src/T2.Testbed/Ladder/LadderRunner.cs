@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using T2.Testbed.Inference;
+using T2.Testbed.IO;
+using T2.Testbed.Model;
+using T2.Testbed.Training;
+using T2.Testbed.World;
+
+namespace T2.Testbed.Ladder;
+
+/// <summary>One overall progress report: runs and FLOPs done of the total, throughput and ETA, and what is running.</summary>
+public sealed record LadderProgress(int RunsDone, int RunsTotal, double FlopsDone, double FlopsTotal, double TokensPerSecond,
+    TimeSpan Eta, IReadOnlyList<string> Running);
+
+/// <summary>What one finished run recorded (runs/ID/run.json): its point, final loss and how fast it trained.</summary>
+public sealed record RunRecord(string Id, string Kind, string Label, string Shape, int Seed, long N, long NNonEmbedding, long Tokens,
+    double CTrain, double FinalLoss, double TrainSeconds, double TokensPerSecond, double EvalSeconds);
+
+/// <summary>The ladder's summary: what ran now, what was already there, and throughput against the best single run.</summary>
+public sealed record LadderResult(string Dir, int Runs, int Trained, int Skipped, double Seconds, double FlopsTrained,
+    double OverallFlopsPerSecond, double BestSingleRunFlopsPerSecond, int Parallel, string EvidencePath, string? SamplesPath);
+
+/// <summary>
+/// Trains and evaluates every point of a ladder into DIR/runs/ID/ (a resumable checkpoint, then likelihood.csv and, with
+/// sampling, samples.csv), then writes DIR/evidence.csv (and DIR/samples.csv) from every finished run in the plan's order.
+/// A run is finished when its evidence file exists; finished runs are skipped, unfinished ones resume from their last
+/// checkpoint, so a ladder killed at any moment and rerun gives the same evidence as one never interrupted (training and
+/// evaluation are deterministic for a seed, whatever the thread count). Independent runs are trained side by side: tiny
+/// models cannot keep two cores busy on their own.
+/// </summary>
+public static class LadderRunner
+{
+    public const string EvidenceHeader = "checkpoint,kind,label,seed,shape,N_params,N_params_non_embedding,D_tokens,C_train,task,question,nll";
+    public const string SamplesHeader = "checkpoint,kind,label,seed,shape,N_params,N_params_non_embedding,D_tokens,C_train,task,question,num_samples,num_correct";
+
+    public static string SpecPath(string dir) => Path.Combine(dir, "spec.json");
+    public static string EvidencePath(string dir) => Path.Combine(dir, "evidence.csv");
+    public static string SamplesPath(string dir) => Path.Combine(dir, "samples.csv");
+    public static string RunDir(string dir, string id) => Path.Combine(dir, "runs", id);
+
+    /// <summary>
+    /// The spec a ladder directory was started with: a rerun must ask for the same ladder (extra points may be added, and
+    /// the parallelism may change, since neither alters a finished run).
+    /// </summary>
+    public static void CheckSameLadder(string dir, LadderSpec spec)
+    {
+        var path = SpecPath(dir);
+        if (!File.Exists(path)) return;
+        LadderSpec old;
+        try { old = LadderSpec.Parse(File.ReadAllText(path), path); }
+        catch (LadderSpecException e) { throw new LadderSpecException(path, e.Field, "this ladder directory's own spec no longer reads: " + e.Message); }
+        string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0 }).ToJson();
+        if (Core(old) != Core(spec))
+            throw new LadderSpecException(dir, "", "holds a different ladder (its spec.json differs in more than extra points or parallel); use another --out");
+        foreach (var x in old.Extra)
+            if (!spec.Extra.Contains(x)) throw new LadderSpecException(dir, "extra", $"the extra point '{x.Label}' of the earlier run is missing from this spec");
+    }
+
+    public static LadderResult Run(string dir, LadderSpec spec, IProgress<LadderProgress>? progress = null, CancellationToken cancel = default)
+    {
+        spec.Validate("spec");
+        CheckSameLadder(dir, spec);
+        T2.IO.AtomicFile.EnsureDirectory(dir);
+        T2.IO.AtomicFile.WriteAllText(SpecPath(dir), spec.ToJson());
+        var plan = LadderPlan.Expand(spec);
+        var world = new SyntheticWorld(spec.WorldSeed, spec.World);
+        var questions = world.Questions();
+        int parallel = spec.Parallel > 0 ? spec.Parallel : Math.Max(1, Environment.ProcessorCount);
+        var todo = plan.Runs.Where(r => !File.Exists(LikelihoodPath(dir, r))).OrderByDescending(r => r.Flops).ToList();
+        double flopsTotal = plan.Runs.Sum(r => r.Flops);
+        double flopsDone = plan.Runs.Where(r => !todo.Contains(r)).Sum(r => r.Flops);
+        int done = plan.Runs.Count - todo.Count, skipped = done;
+        var sw = Stopwatch.StartNew();
+        var running = new Dictionary<string, long>(); // id → tokens trained so far in this process
+        long tokensNow = 0; double flopsNow = 0, flopsHere = 0, bestSingle = 0; // in-progress and finished-here FLOPs
+        var gate = new object();
+        void Report()
+        {
+            if (progress is null) return;
+            double secs = sw.Elapsed.TotalSeconds, tps = tokensNow / Math.Max(1e-9, secs);
+            double flopRate = (flopsHere + flopsNow) / Math.Max(1e-9, secs), left = flopsTotal - flopsDone - flopsNow;
+            var eta = flopRate > 0 ? TimeSpan.FromSeconds(Math.Min(1e7, left / flopRate)) : TimeSpan.Zero;
+            progress.Report(new LadderProgress(done, plan.Runs.Count, flopsDone + flopsNow, flopsTotal, tps, eta, [.. running.Keys]));
+        }
+        Report();
+        var queue = new Queue<LadderPoint>(todo);
+        var errors = new List<Exception>();
+        int workers = Math.Min(parallel, Math.Max(1, todo.Count));
+        void Worker()
+        {
+            WorkerPool.SerialOnThisThread = workers > 1;
+            while (true)
+            {
+                LadderPoint r;
+                lock (gate) { if (errors.Count > 0 || queue.Count == 0 || cancel.IsCancellationRequested) return; r = queue.Dequeue(); running[r.Id] = 0; }
+                try
+                {
+                    var rec = TrainAndEvaluate(dir, spec, plan.VocabSize, world, questions, r, t =>
+                    {
+                        lock (gate)
+                        {
+                            long prev = running.GetValueOrDefault(r.Id);
+                            tokensNow += t - prev; flopsNow += 6.0 * r.N * (t - prev); running[r.Id] = t;
+                            Report();
+                        }
+                    }, cancel);
+                    lock (gate)
+                    {
+                        flopsNow -= 6.0 * r.N * running[r.Id]; running.Remove(r.Id);
+                        flopsDone += r.Flops; flopsHere += r.Flops; done++;
+                        if (rec.TrainSeconds > 0.5) bestSingle = Math.Max(bestSingle, 6.0 * r.N * rec.TokensPerSecond);
+                        WriteCombined(dir, spec, plan);
+                        Report();
+                    }
+                }
+                catch (Exception e) { lock (gate) { errors.Add(e); running.Remove(r.Id); } }
+            }
+        }
+        var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
+        cancel.ThrowIfCancellationRequested();
+        WriteCombined(dir, spec, plan);
+        double secs = sw.Elapsed.TotalSeconds;
+        double trainedFlops = todo.Sum(r => r.Flops);
+        return new LadderResult(dir, plan.Runs.Count, todo.Count, skipped, secs, trainedFlops, trainedFlops / Math.Max(1e-9, secs), bestSingle,
+            parallel, EvidencePath(dir), spec.Eval.SampleN > 0 ? SamplesPath(dir) : null);
+    }
+
+    private static string LikelihoodPath(string dir, LadderPoint r) => Path.Combine(RunDir(dir, r.Id), "likelihood.csv");
+    private static string RunSamplesPath(string dir, LadderPoint r) => Path.Combine(RunDir(dir, r.Id), "samples.csv");
+    private static string RecordPath(string dir, LadderPoint r) => Path.Combine(RunDir(dir, r.Id), "run.json");
+
+    public static TrainOptions TrainOptionsFor(LadderSpec spec, LadderPoint r) => new()
+    {
+        Tokens = r.Tokens, Batch = spec.Train.Batch, Sequence = spec.Train.Sequence, LearningRate = spec.Train.LearningRate,
+        WarmupFraction = spec.Train.WarmupFraction, WeightDecay = spec.Train.WeightDecay, Seed = r.Seed,
+        CheckpointSeconds = spec.Train.CheckpointSeconds,
+    };
+
+    private static RunRecord TrainAndEvaluate(string dir, LadderSpec spec, int vocab, SyntheticWorld world, IReadOnlyList<Question> qs,
+        LadderPoint r, Action<long> tokens, CancellationToken cancel)
+    {
+        string runDir = RunDir(dir, r.Id), ckpt = Path.Combine(runDir, "checkpoint");
+        var config = LadderPlan.Config(spec, vocab, r.Shape);
+        var o = TrainOptionsFor(spec, r);
+        var sw = Stopwatch.StartNew();
+        long startTokens = Checkpoint.Exists(ckpt) ? Checkpoint.LoadInfo(ckpt).TokensSeen : 0;
+        var info = Trainer.Run(ckpt, config, o, spec.WorldSeed, spec.World, new Callback(p => tokens(p.TokensSeen - startTokens)), cancel);
+        double trainSecs = sw.Elapsed.TotalSeconds;
+        double tps = (info.TokensSeen - startTokens) / Math.Max(1e-9, trainSecs);
+        cancel.ThrowIfCancellationRequested();
+        var model = Checkpoint.Load(ckpt, withOptimizer: false).Model;
+        var ev = Stopwatch.StartNew();
+        var lik = Evaluator.Likelihood(model, world.Tokenizer, qs);
+        QuestionResult[]? smp = spec.Eval.SampleN > 0 ? Evaluator.Sample(model, world.Tokenizer, qs, spec.Eval.SampleN, spec.Eval.Temperature, spec.Eval.SampleSeed) : null;
+        var rec = new RunRecord(r.Id, LadderPoint.KindName(r.Kind), r.Label, r.Shape.Name, r.Seed, r.N, r.NNonEmbedding, info.TokensSeen,
+            6.0 * r.N * info.TokensSeen, info.FinalLoss, trainSecs, tps, ev.Elapsed.TotalSeconds);
+        T2.IO.AtomicFile.WriteAllText(RecordPath(dir, r), JsonSerializer.Serialize(rec, LadderSpec.Json));
+        // The samples first: the likelihood file is the "finished" mark, so it is written last.
+        if (smp is not null) T2.IO.AtomicFile.WriteAllText(RunSamplesPath(dir, r), Rows(r, info.TokensSeen, smp, likelihood: false));
+        T2.IO.AtomicFile.WriteAllText(LikelihoodPath(dir, r), Rows(r, info.TokensSeen, lik, likelihood: true));
+        return rec;
+    }
+
+    private static string Rows(LadderPoint r, long tokens, QuestionResult[] results, bool likelihood)
+    {
+        var sb = new StringBuilder();
+        string prefix = string.Join(',', r.Id, LadderPoint.KindName(r.Kind), r.Label, r.Seed.ToString(CultureInfo.InvariantCulture), r.Shape.Name,
+            r.N.ToString(CultureInfo.InvariantCulture), r.NNonEmbedding.ToString(CultureInfo.InvariantCulture), tokens.ToString(CultureInfo.InvariantCulture),
+            (6.0 * r.N * tokens).ToString("R", CultureInfo.InvariantCulture));
+        foreach (var q in results)
+        {
+            sb.Append(prefix).Append(',').Append(q.Question.Family).Append(',').Append(q.Question.Id).Append(',');
+            sb.AppendLine(likelihood ? q.Nll.ToString("R", CultureInfo.InvariantCulture) : $"{q.Samples},{q.Correct}");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The ladder's evidence from every finished run, in plan order (so it never depends on what ran when).</summary>
+    public static void WriteCombined(string dir, LadderSpec spec, LadderPlan plan)
+    {
+        var lik = new StringBuilder(EvidenceHeader + "\n"); var smp = new StringBuilder(SamplesHeader + "\n");
+        foreach (var r in plan.Runs)
+        {
+            if (!File.Exists(LikelihoodPath(dir, r))) continue;
+            lik.Append(File.ReadAllText(LikelihoodPath(dir, r)));
+            if (File.Exists(RunSamplesPath(dir, r))) smp.Append(File.ReadAllText(RunSamplesPath(dir, r)));
+        }
+        T2.IO.AtomicFile.WriteAllText(EvidencePath(dir), lik.ToString());
+        if (spec.Eval.SampleN > 0) T2.IO.AtomicFile.WriteAllText(SamplesPath(dir), smp.ToString());
+    }
+
+    /// <summary>The run records of every finished run (for the ladder summary and the report).</summary>
+    public static List<RunRecord> Records(string dir, LadderSpec spec)
+    {
+        var list = new List<RunRecord>();
+        foreach (var r in LadderPlan.Expand(spec).Runs)
+            if (File.Exists(RecordPath(dir, r)) && File.Exists(LikelihoodPath(dir, r)))
+                list.Add(JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(RecordPath(dir, r)), LadderSpec.Json)!);
+        return list;
+    }
+
+    private sealed class Callback(Action<TrainProgress> f) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => f(value);
+    }
+}

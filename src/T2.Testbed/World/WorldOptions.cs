@@ -1,0 +1,57 @@
+namespace T2.Testbed.World;
+
+/// <summary>
+/// Difficulty dials of the synthetic world (testbed.md: per-question success p must spread over orders of magnitude, and
+/// guessing must stay negligible). Every answer is several tokens drawn from a large space, so a uniform guess is rare;
+/// <see cref="GuessFloor"/> states the floor per family.
+/// </summary>
+public sealed record WorldOptions
+{
+    /// <summary>Syllable tokens from which invented names are spelled (at most <see cref="SyntheticWorld.MaxSyllables"/>).</summary>
+    public int Syllables { get; init; } = 32;
+
+    /// <summary>Knowledge recall: invented entities with one capital each.</summary>
+    public int Entities { get; init; } = 240;
+    /// <summary>Zipf exponent of fact frequency: fact i appears with weight 1/(i+1)^s, so rare facts need more data or capacity.</summary>
+    public double ZipfExponent { get; init; } = 1.0;
+    /// <summary>Syllables per answer name (capitals, analogy objects): the answer space is Syllables^AnswerSyllables.</summary>
+    public int AnswerSyllables { get; init; } = 3;
+
+    /// <summary>Arithmetic: column addition of two numbers of MinDigits..MaxDigits digits, written least significant digit first.</summary>
+    public int MinDigits { get; init; } = 2;
+    public int MaxDigits { get; init; } = 4;
+
+    /// <summary>Analogy: invented roles, each with a tool and a home; an analogy's example pair says which relation is asked.</summary>
+    public int Roles { get; init; } = 60;
+
+    /// <summary>Spatial: containment chains of MinHops..MaxHops hops, shuffled, among statements of distractor chains.</summary>
+    public int MinHops { get; init; } = 2;
+    public int MaxHops { get; init; } = 4;
+    public int Distractors { get; init; } = 3;
+
+    /// <summary>Fraction of documents that are filler text.</summary>
+    public double FillerFraction { get; init; } = 0.1;
+    public int QuestionsPerFamily { get; init; } = 100;
+
+    /// <summary>The first field that makes no world, named as in the ladder spec, with the reason; null when all is well.</summary>
+    public string? Problem()
+    {
+        if (Syllables < 4 || Syllables > SyntheticWorld.MaxSyllables) return $"syllables: {Syllables} must lie in [4, {SyntheticWorld.MaxSyllables}]";
+        if (AnswerSyllables < 1 || AnswerSyllables > 6) return $"answer_syllables: {AnswerSyllables} must lie in [1, 6]";
+        if (Entities < 2 || Entities > 100_000) return $"entities: {Entities} must lie in [2, 100000]";
+        if (Roles < 2 || Roles > 10_000) return $"roles: {Roles} must lie in [2, 10000]";
+        // Names are drawn at random without repeats; keep them under half the space so drawing stays quick.
+        if (Entities + Roles > 0.5 * Syllables * Syllables)
+            return $"entities/roles: {Entities} entities and {Roles} roles need more two-syllable names than {Syllables} syllables spell";
+        if (Entities + 2.0 * Roles > 0.5 * Math.Pow(Syllables, AnswerSyllables))
+            return $"answer_syllables: {Entities + 2 * Roles} answer names need more than {Syllables}^{AnswerSyllables} spellings";
+        if (!(ZipfExponent >= 0 && ZipfExponent <= 4)) return $"zipf_exponent: {ZipfExponent} must lie in [0, 4]";
+        if (MinDigits < 1 || MaxDigits < MinDigits || MaxDigits > 9) return $"min_digits/max_digits: need 1 ≤ {MinDigits} ≤ {MaxDigits} ≤ 9";
+        if (MinHops < 1 || MaxHops < MinHops || MaxHops > 8) return $"min_hops/max_hops: need 1 ≤ {MinHops} ≤ {MaxHops} ≤ 8";
+        if (Distractors < 0 || Distractors > 8) return $"distractors: {Distractors} must lie in [0, 8]";
+        if (MaxHops + 1 + Distractors * 2 > SyntheticWorld.ObjectCount) return $"max_hops/distractors: chains need more than {SyntheticWorld.ObjectCount} objects";
+        if (!(FillerFraction >= 0 && FillerFraction < 1)) return $"filler_fraction: {FillerFraction} must lie in [0, 1)";
+        if (QuestionsPerFamily < 1 || QuestionsPerFamily > 100_000) return $"questions_per_family: {QuestionsPerFamily} must lie in [1, 100000]";
+        return null;
+    }
+}
