@@ -35,6 +35,8 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Build(ctx));
         root.Subcommands.Add(TestbedCommand.Build(ctx));
         root.Subcommands.Add(ValidateCommand.Build(ctx));
+        root.Subcommands.Add(ReportCommand.Build(ctx));
+        root.Subcommands.Add(DemoCommand.Build(ctx));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -49,7 +51,7 @@ public static class Program
         }
         catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (ArgumentException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
+        catch (ArgumentException e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1") { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
         catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (T2.Testbed.Ladder.LadderSpecException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }

@@ -40,7 +40,7 @@ public static class LadderCommand
         if (s.PrintSpec) { ctx.Out.WriteLine(spec.ToJson()); return 0; }
         if (s.Out is null) throw new UsageException("--out DIR is required (the ladder directory).");
         T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(s.Out));
-        LadderRunner.CheckSameLadder(s.Out, spec);
+        spec = LadderRunner.Merge(s.Out, spec);
         var plan = LadderPlan.Expand(spec);
         ctx.Error.WriteLine($"t2: ladder '{spec.Name}': {plan.Runs.Count} runs ({plan.Runs.Count(r => r.Kind == RunKind.IsoFlop)} isoFLOP over " +
             $"{spec.Budgets.Count} budgets, {plan.Runs.Count(r => r.Kind == RunKind.Overtrained)} overtrained, {plan.Runs.Count(r => r.Kind == RunKind.Extra)} extra), " +

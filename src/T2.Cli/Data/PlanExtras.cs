@@ -11,6 +11,19 @@ namespace T2.Cli.Data;
 /// </summary>
 public static class PlanExtras
 {
+    /// <summary>
+    /// The shapes a planned N may be realised with: the spec's own, and widths in steps of 8 (heads of 8–16 dimensions) with
+    /// 1–4 blocks, so that two plans a third apart in N do not collapse onto one ladder shape.
+    /// </summary>
+    public static List<Shape> Candidates(LadderSpec spec)
+    {
+        var list = new List<Shape>(spec.Shapes);
+        for (int d = 8; d <= 256; d += 8)
+            for (int l = 1; l <= 4; l++)
+                list.Add(new Shape(d, l, d % 16 == 0 ? d / 16 : d / 8));
+        return list.DistinctBy(s => s.Name).ToList();
+    }
+
     public static List<ExtraRun> Read(string path, LadderSpec spec)
     {
         JsonElement plans;
@@ -37,7 +50,7 @@ public static class PlanExtras
         double nCh = Num(ch, "N", "plans[].chinchilla.");
         ExtraRun Make(string label, double n)
         {
-            var shape = LadderPlan.Nearest(spec, spec.Shapes, n);
+            var shape = LadderPlan.Nearest(spec, Candidates(spec), n);
             long tokens = (long)Math.Round(c / (6.0 * LadderPlan.ParamsOf(spec, shape)));
             return new ExtraRun(label, shape, tokens);
         }

@@ -31,6 +31,11 @@ public sealed record Approach2Law(ChinchillaLaw Loss, double Theta0, double Thet
     public double AccuracyAtLoss(double loss, double k)
     {
         double mu = Mu(loss), nu = Nu(loss);
+        // The limits of the Beta family, reached far from the data when ν over- or underflows: ν → ∞ concentrates p at μ
+        // (pass@k = 1 − (1 − μ)^k); ν → 0 puts p at 0 or 1 with P(1) = μ (pass@k = μ for every k ≥ 1).
+        if (double.IsPositiveInfinity(nu) || double.IsPositiveInfinity(mu * nu) || double.IsPositiveInfinity((1 - mu) * nu))
+            return -double.ExpM1(k * double.LogP1(-mu));
+        if (mu * nu == 0 || (1 - mu) * nu == 0) return mu;
         return BetaFunctions.ExpectedPassAtK(mu * nu, (1 - mu) * nu, k);
     }
 

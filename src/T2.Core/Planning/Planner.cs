@@ -60,6 +60,17 @@ public static class Planner
     public static PlanResult Plan(PlanMetric metric, PlanBudget budget, ChinchillaLaw stage1, Func<double, double>? baselineN = null)
     {
         baselineN ??= c => stage1.ComputeOptimal(c).N;
+        var rawBaseline = baselineN;
+        // A degenerate stage-1 law (an exponent or coefficient on its bound) can put its compute optimum at 0 or ∞: the
+        // baseline is then clamped into the planner's own search range, where its trust reports the extrapolation.
+        baselineN = c =>
+        {
+            double n;
+            try { n = rawBaseline(c); } catch (ArgumentException) { n = double.NaN; }
+            double hi = Math.Min(budget.NMax, c / 6);
+            if (double.IsNaN(n)) n = Math.Sqrt(budget.NMin * Math.Max(budget.NMin, hi));
+            return Math.Clamp(n, budget.NMin, Math.Max(budget.NMin, hi));
+        };
         Validate(budget);
         PlanPoint opt; double flatLo, flatHi; bool boundary;
         if (budget.CTotal is null)

@@ -5,7 +5,8 @@ namespace T2.Testbed.Ladder;
 /// <summary>
 /// The two built-in ladders. Training time is close to C / 1.4e10 s per run on this machine whatever the size (6·N·tokens/s
 /// measured at 1.2–1.6e10 FLOP/s from d32 to d96), so a preset's cost is the sum of its budgets: quick ≈ 3e12 FLOPs
-/// (≈ 3 minutes on 2 cores, for the demo and CI), full ≈ 6e13 (≈ 75 minutes), 8 budgets over 2 decades.
+/// (≈ 3.5 minutes on 2 cores, for the demo and CI), full ≈ 4e13 (≈ 45 minutes estimated, not yet run end to end), 8 budgets
+/// over 2 decades.
 /// </summary>
 public static class LadderPresets
 {
@@ -22,8 +23,8 @@ public static class LadderPresets
 
     private static readonly WorldOptions World = new()
     {
-        Syllables = 32, Entities = 240, ZipfExponent = 1.0, AnswerSyllables = 3, MinDigits = 3, MaxDigits = 3, Roles = 60,
-        MinHops = 2, MaxHops = 3, Distractors = 2, QuestionsPerFamily = 100,
+        Syllables = 32, Entities = 240, ZipfExponent = 1.0, AnswerSyllables = 3, MinDigits = 2, MaxDigits = 3, Roles = 60,
+        MinHops = 2, MaxHops = 3, Places = 160, QuestionsPerFamily = 100,
     };
 
     public static LadderSpec Quick => new()
@@ -31,9 +32,10 @@ public static class LadderPresets
         Name = "quick",
         World = World,
         Shapes = AllShapes,
-        Budgets = [4e10, 1.2e11, 3.6e11],
-        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 150, MinSizes = 5 },
-        Overtrained = [new(S(16, 1), 400), new(S(16, 2), 300), new(S(32, 1), 250)],
+        Budgets = [3e10, 1e11, 3e11],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 300, MinSizes = 5 },
+        Overtrained = [new(S(16, 1), 400), new(S(16, 2), 300), new(S(32, 1), 150)],
+        Eval = new LadderEval { SampleN = 32, Temperature = 1.0 },
         Seeds = [1],
     };
 
@@ -42,8 +44,8 @@ public static class LadderPresets
         Name = "full",
         World = World,
         Shapes = AllShapes,
-        Budgets = [4e10, 7e10, 1.2e11, 2.2e11, 4e11, 7e11, 1.2e12, 2.2e12, 4e12],
-        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 150, MinSizes = 5 },
+        Budgets = [3e10, 5.8e10, 1.1e11, 2.2e11, 4.2e11, 8.1e11, 1.56e12, 3e12],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 300, MinSizes = 5 },
         Overtrained =
         [
             new(S(16, 1), 1000), new(S(16, 2), 800), new(S(32, 1), 600), new(S(32, 2), 500), new(S(32, 3), 400),

@@ -41,27 +41,27 @@ public static class LadderRunner
     public static string RunDir(string dir, string id) => Path.Combine(dir, "runs", id);
 
     /// <summary>
-    /// The spec a ladder directory was started with: a rerun must ask for the same ladder (extra points may be added, and
-    /// the parallelism may change, since neither alters a finished run).
+    /// The spec to run in a ladder directory: a rerun must ask for the same ladder as the one started there (spec.json), but
+    /// may change the parallelism and add extra points; extra points of earlier runs are kept (their runs are part of the
+    /// ladder and of its evidence), so the result is the directory's spec plus whatever this one adds.
     /// </summary>
-    public static void CheckSameLadder(string dir, LadderSpec spec)
+    public static LadderSpec Merge(string dir, LadderSpec spec)
     {
         var path = SpecPath(dir);
-        if (!File.Exists(path)) return;
+        if (!File.Exists(path)) return spec;
         LadderSpec old;
         try { old = LadderSpec.Parse(File.ReadAllText(path), path); }
         catch (LadderSpecException e) { throw new LadderSpecException(path, e.Field, "this ladder directory's own spec no longer reads: " + e.Message); }
         string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0 }).ToJson();
         if (Core(old) != Core(spec))
             throw new LadderSpecException(dir, "", "holds a different ladder (its spec.json differs in more than extra points or parallel); use another --out");
-        foreach (var x in old.Extra)
-            if (!spec.Extra.Contains(x)) throw new LadderSpecException(dir, "extra", $"the extra point '{x.Label}' of the earlier run is missing from this spec");
+        return spec with { Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Contains(x))] };
     }
 
     public static LadderResult Run(string dir, LadderSpec spec, IProgress<LadderProgress>? progress = null, CancellationToken cancel = default)
     {
+        spec = Merge(dir, spec);
         spec.Validate("spec");
-        CheckSameLadder(dir, spec);
         T2.IO.AtomicFile.EnsureDirectory(dir);
         T2.IO.AtomicFile.WriteAllText(SpecPath(dir), spec.ToJson());
         var plan = LadderPlan.Expand(spec);

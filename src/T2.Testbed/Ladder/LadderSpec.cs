@@ -145,7 +145,7 @@ public sealed record LadderSpec
         if (Seeds is null || Seeds.Count == 0) Fail("seeds", "at least one seed is needed");
         if (Seeds!.Distinct().Count() != Seeds!.Count) Fail("seeds", "a seed is listed twice");
         if (ExtraSeeds is null || ExtraSeeds.Count == 0) Fail("extra_seeds", "at least one seed is needed");
-        if (ExtraSeeds!.Distinct().Count() != ExtraSeeds.Count) Fail("extra_seeds", "a seed is listed twice");
+        if (ExtraSeeds!.Distinct().Count() != ExtraSeeds!.Count) Fail("extra_seeds", "a seed is listed twice");
         if (Parallel < 0 || Parallel > 64) Fail("parallel", $"{Parallel} must lie in [0, 64]");
         var world = new SyntheticWorld(WorldSeed, World);
         int longest = world.Questions().Max(q => world.Tokenizer.Encode(q.Prompt).Length + world.Tokenizer.Encode(q.Answer).Length);

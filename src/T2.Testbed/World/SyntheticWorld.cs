@@ -57,7 +57,9 @@ public sealed class SyntheticWorld
     private readonly int _seed;
     private readonly string[] _syllables;
     private readonly string[] _entities, _capitals, _roles, _tools, _homes;
-    private readonly double[] _entityCdf, _roleCdf;
+    private readonly double[] _entityCdf, _roleCdf, _placeCdf;
+    private readonly string[] _places;
+    private readonly int[] _container, _level, _placeByRank; // container index (−1 for a root), depth, Zipf rank → place
 
     public WorldOptions Options { get; }
     public Tokenizer Tokenizer { get; }
@@ -70,9 +72,16 @@ public sealed class SyntheticWorld
         var o = Options;
         _syllables = SyllableList[..o.Syllables];
         var rng = new Random(seed);
-        var shortNames = DistinctNames(rng, o.Entities + o.Roles, 2);
+        var shortNames = DistinctNames(rng, o.Entities + o.Roles + o.Places, 2);
         var longNames = DistinctNames(rng, o.Entities + 2 * o.Roles, o.AnswerSyllables, exclude: shortNames);
-        _entities = shortNames[..o.Entities]; _roles = shortNames[o.Entities..];
+        _entities = shortNames[..o.Entities]; _roles = shortNames[o.Entities..(o.Entities + o.Roles)]; _places = shortNames[(o.Entities + o.Roles)..];
+        // The map: places on levels 0..MaxHops (level 0 are roots); each place below level 0 lies in a random place one level up.
+        _level = new int[o.Places]; _container = new int[o.Places];
+        for (int i = 0; i < o.Places; i++) _level[i] = i % (o.MaxHops + 1);
+        var byLevel = Enumerable.Range(0, o.MaxHops + 1).Select(l => Enumerable.Range(0, o.Places).Where(i => _level[i] == l).ToArray()).ToArray();
+        for (int i = 0; i < o.Places; i++) _container[i] = _level[i] == 0 ? -1 : byLevel[_level[i] - 1][rng.Next(byLevel[_level[i] - 1].Length)];
+        _placeByRank = Enumerable.Range(0, o.Places).OrderBy(_ => rng.Next()).ToArray();
+        _placeCdf = ZipfCdf(o.Places, o.ZipfExponent);
         _capitals = longNames[..o.Entities]; _tools = longNames[o.Entities..(o.Entities + o.Roles)]; _homes = longNames[(o.Entities + o.Roles)..];
         _entityCdf = ZipfCdf(o.Entities, o.ZipfExponent);
         _roleCdf = ZipfCdf(o.Roles, o.ZipfExponent);
@@ -114,7 +123,7 @@ public sealed class SyntheticWorld
             0 => Fact(Sample(_entityCdf, rng)),
             1 => Addition(rng, heldOut: false).Text,
             2 => rng.Next(2) == 0 ? RoleStatement(rng) : Analogy(rng, heldOut: false).Text,
-            _ => Containment(rng).Text,
+            _ => Options.SpatialInContext ? Containment(rng).Text : MapDocument(rng),
         };
     }
 
@@ -195,6 +204,34 @@ public sealed class SyntheticWorld
         return ($"{prompt} {answer} .", prompt, answer, space);
     }
 
+    /// <summary>A fact of the map ("ve lor in ka mo .", Zipf over places) or, for places not held out, a path question answered.</summary>
+    private string MapDocument(Random rng)
+    {
+        if (rng.Next(3) > 0)
+        {
+            int i;
+            do i = _placeByRank[Sample(_placeCdf, rng)]; while (_container[i] < 0);
+            return $"{_places[i]} in {_places[_container[i]]} .";
+        }
+        while (true)
+        {
+            int i = rng.Next(_places.Length);
+            if (_level[i] < 1 || IsHeldOutPlace(i)) continue;
+            var (p, a) = MapQuestion(i);
+            return $"{p} {a} .";
+        }
+    }
+
+    /// <summary>One place in five (by a hash) is never asked in the stream: its path must be composed from the map's facts.</summary>
+    private static bool IsHeldOutPlace(int i) => Mix(i, 7, 0x91ace) % 5 == 0;
+
+    private (string Prompt, string Answer) MapQuestion(int i)
+    {
+        var path = new List<string>();
+        for (int c = _container[i]; c >= 0; c = _container[c]) path.Add(_places[c]);
+        return ($"where {_places[i]} ?", string.Join(' ', path));
+    }
+
     private static string Filler(Random rng)
     {
         int n = rng.Next(6, 14);
@@ -216,7 +253,24 @@ public sealed class SyntheticWorld
         }
         for (int i = 0; i < m; i++) { var (_, p, a, s) = Addition(rng, heldOut: true); qs.Add(new($"arithmetic-{i:D3}", "arithmetic", p, a, s)); }
         for (int i = 0; i < m; i++) { var (_, p, a) = Analogy(rng, heldOut: true); qs.Add(new($"analogy-{i:D3}", "analogy", p, a, nameSpace)); }
-        for (int i = 0; i < m; i++) { var (_, p, a, s) = Containment(rng); qs.Add(new($"spatial-{i:D3}", "spatial", p, a, s)); }
+        if (Options.SpatialInContext)
+            for (int i = 0; i < m; i++) { var (_, p, a, s) = Containment(rng); qs.Add(new($"spatial-{i:D3}", "spatial", p, a, s)); }
+        else
+        {
+            // Held-out places at the asked depths, cycling through the depths so every hop count is represented.
+            var pool = Enumerable.Range(0, _places.Length).Where(i => IsHeldOutPlace(i) && _level[i] >= Options.MinHops && _level[i] <= Options.MaxHops)
+                .OrderBy(i => _level[i]).ThenBy(i => Mix(i, 3, 0x5a))
+                .ToList();
+            if (pool.Count == 0) throw new ArgumentException("world: places: no held-out place lies at the asked depths (more places needed).");
+            var byDepth = pool.GroupBy(i => _level[i]).Select(g => g.ToList()).ToList();
+            double twoSyllables = (double)Options.Syllables * Options.Syllables;
+            for (int i = 0; i < m; i++)
+            {
+                var d = byDepth[i % byDepth.Count]; int place = d[(i / byDepth.Count) % d.Count];
+                var (p, a) = MapQuestion(place);
+                qs.Add(new($"spatial-{i:D3}", "spatial", p, a, Math.Pow(twoSyllables, _level[place])));
+            }
+        }
         return qs;
     }
 

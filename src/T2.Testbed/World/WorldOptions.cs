@@ -24,10 +24,16 @@ public sealed record WorldOptions
     /// <summary>Analogy: invented roles, each with a tool and a home; an analogy's example pair says which relation is asked.</summary>
     public int Roles { get; init; } = 60;
 
-    /// <summary>Spatial: containment chains of MinHops..MaxHops hops, shuffled, among statements of distractor chains.</summary>
+    /// <summary>
+    /// Spatial: questions ask the whole containment path of an object MinHops..MaxHops levels deep. By default over a fixed
+    /// map of <see cref="Places"/> invented places learned from the stream ("ve lor in ka mo ."; Zipf-frequent facts);
+    /// with <see cref="SpatialInContext"/>, over fresh chains stated in the prompt, shuffled among distractor chains.
+    /// </summary>
     public int MinHops { get; init; } = 2;
-    public int MaxHops { get; init; } = 4;
-    public int Distractors { get; init; } = 3;
+    public int MaxHops { get; init; } = 3;
+    public int Distractors { get; init; } = 2;
+    public int Places { get; init; } = 160;
+    public bool SpatialInContext { get; init; }
 
     /// <summary>Fraction of documents that are filler text.</summary>
     public double FillerFraction { get; init; } = 0.1;
@@ -41,15 +47,17 @@ public sealed record WorldOptions
         if (Entities < 2 || Entities > 100_000) return $"entities: {Entities} must lie in [2, 100000]";
         if (Roles < 2 || Roles > 10_000) return $"roles: {Roles} must lie in [2, 10000]";
         // Names are drawn at random without repeats; keep them under half the space so drawing stays quick.
-        if (Entities + Roles > 0.5 * Syllables * Syllables)
-            return $"entities/roles: {Entities} entities and {Roles} roles need more two-syllable names than {Syllables} syllables spell";
+        if (Places < 2 || Places > 100_000) return $"places: {Places} must lie in [2, 100000]";
+        if (Entities + Roles + Places > 0.5 * Syllables * Syllables)
+            return $"entities/roles/places: {Entities + Roles + Places} names need more two-syllable names than {Syllables} syllables spell";
         if (Entities + 2.0 * Roles > 0.5 * Math.Pow(Syllables, AnswerSyllables))
             return $"answer_syllables: {Entities + 2 * Roles} answer names need more than {Syllables}^{AnswerSyllables} spellings";
         if (!(ZipfExponent >= 0 && ZipfExponent <= 4)) return $"zipf_exponent: {ZipfExponent} must lie in [0, 4]";
         if (MinDigits < 1 || MaxDigits < MinDigits || MaxDigits > 9) return $"min_digits/max_digits: need 1 ≤ {MinDigits} ≤ {MaxDigits} ≤ 9";
         if (MinHops < 1 || MaxHops < MinHops || MaxHops > 8) return $"min_hops/max_hops: need 1 ≤ {MinHops} ≤ {MaxHops} ≤ 8";
         if (Distractors < 0 || Distractors > 8) return $"distractors: {Distractors} must lie in [0, 8]";
-        if (MaxHops + 1 + Distractors * 2 > SyntheticWorld.ObjectCount) return $"max_hops/distractors: chains need more than {SyntheticWorld.ObjectCount} objects";
+        if (SpatialInContext && MaxHops + 1 + Distractors * 2 > SyntheticWorld.ObjectCount) return $"max_hops/distractors: chains need more than {SyntheticWorld.ObjectCount} objects";
+        if (!SpatialInContext && Places < 4 * (MaxHops + 1)) return $"places: {Places} places cannot hold maps {MaxHops} levels deep (need ≥ {4 * (MaxHops + 1)})";
         if (!(FillerFraction >= 0 && FillerFraction < 1)) return $"filler_fraction: {FillerFraction} must lie in [0, 1)";
         if (QuestionsPerFamily < 1 || QuestionsPerFamily > 100_000) return $"questions_per_family: {QuestionsPerFamily} must lie in [1, 100000]";
         return null;

@@ -147,10 +147,46 @@ public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtur
         for (int i = 0; i < 200; i++) { Assert.Equal(w1.Document(i), w2.Document(i)); w1.Tokenizer.Encode(w1.Document(i)); }
         Assert.Equal(w1.Questions().Select(q => q.Prompt + "|" + q.Answer), w2.Questions().Select(q => q.Prompt + "|" + q.Answer));
         Assert.Equal(400, w1.Questions().Count);
-        Assert.Equal(100, w1.Questions().Select(q => q.Prompt).Where(p => p.StartsWith("the capital")).Distinct().Count());
-        // Held-out arithmetic never appears verbatim in the stream's first 20,000 documents.
-        var arith = w1.Questions().Where(q => q.Family == "arithmetic").Select(q => q.Prompt + " " + q.Answer).ToHashSet();
-        for (int i = 0; i < 20_000; i++) Assert.DoesNotContain(arith, s => w1.Document(i).StartsWith(s, StringComparison.Ordinal));
+        Assert.Equal(100, w1.Questions().Select(q => q.Prompt).Where(p => p.StartsWith("capital of", StringComparison.Ordinal)).Distinct().Count());
+        // Held-out arithmetic pairs and held-out places are never asked in the stream's first 20,000 documents.
+        var held = w1.Questions().Where(q => q.Family is "arithmetic" or "spatial").Select(q => q.Prompt).ToHashSet();
+        for (int i = 0; i < 20_000; i++) Assert.DoesNotContain(held, s => w1.Document(i).StartsWith(s, StringComparison.Ordinal));
         Assert.Equal(["1", "7", "apples"], Tokenizer.Split("17 apples").ToArray());
+    }
+
+    [Fact]
+    public void Arithmetic_IsColumnAddition_LeastSignificantDigitFirst()
+    {
+        var w = new SyntheticWorld(2);
+        foreach (var q in w.Questions().Where(q => q.Family == "arithmetic"))
+        {
+            // "add a0 a1 a2 and b0 b1 b2 :" → digits of a + b, least significant first, one more digit than the operands.
+            var parts = q.Prompt["add ".Length..^" :".Length].Split(" and ");
+            long Read(string lsb) => long.Parse(string.Concat(lsb.Split(' ').Reverse()));
+            long sum = Read(parts[0]) + Read(parts[1]);
+            Assert.Equal(sum, Read(q.Answer));
+            Assert.Equal(parts[0].Split(' ').Length + 1, q.Answer.Split(' ').Length);
+        }
+    }
+
+    [Fact]
+    public void GuessFloor_IsTheClosedForm_AndStaysSmallForMultiTokenAnswers()
+    {
+        var w = new SyntheticWorld(0);
+        var know = w.Questions().Where(q => q.Family == "knowledge").ToList();
+        // 32 syllables, 3 per answer: a uniform guess is right with probability 32^-3; k guesses: 1 − (1 − 32^-3)^k.
+        Assert.Equal(1 - Math.Pow(1 - Math.Pow(32, -3), 50), SyntheticWorld.GuessFloor(know, 50), 12);
+        foreach (var fam in new[] { "knowledge", "analogy", "spatial" })
+            Assert.True(SyntheticWorld.GuessFloor(w.Questions().Where(q => q.Family == fam), 100) < 0.01, fam);
+    }
+
+    [Fact]
+    public void WorldOptions_RejectImpossibleDials()
+    {
+        Assert.NotNull(new WorldOptions { MinDigits = 3, MaxDigits = 2 }.Problem());
+        Assert.NotNull(new WorldOptions { Syllables = 100 }.Problem());
+        Assert.NotNull(new WorldOptions { Places = 8, MaxHops = 3 }.Problem());
+        Assert.Null(new WorldOptions().Problem());
+        Assert.Throws<ArgumentException>(() => new SyntheticWorld(0, new WorldOptions { Entities = 1 }));
     }
 }

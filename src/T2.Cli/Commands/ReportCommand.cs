@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using T2.Cli.Data;
+using T2.Cli.Rendering;
+
+namespace T2.Cli.Commands;
+
+/// <summary><c>t2 report</c>: one self-contained HTML file from a T² fit file (and optionally its evidence and a validation).</summary>
+public static class ReportCommand
+{
+    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf);
+
+    public static Command Build(CliContext ctx)
+    {
+        var fit = CommonOptions.Fit();
+        var evidence = new Option<string?>("--evidence") { Description = "Per-question evidence (for the p histograms): the table 'fit t2' read." };
+        var validation = new Option<string?>("--validation") { Description = "validation.json from 't2 validate' (its tables, C_train and C_inf)." };
+        var output = CommonOptions.Out("HTML file to write (self-contained: inline SVG, no network).");
+        var cInf = new Option<double?>("--c-inf") { Description = "C_inf of the frontiers and plan (default: the validation's, else 2·N of the largest fitted model)." };
+        var cmd = new Command("report", "A self-contained HTML report: provenance, p histograms, parameters and health, fits, isoFLOP curves, frontiers, plan, validation, interactive planner.")
+        { fit, evidence, validation, output, cInf };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf))));
+        return cmd;
+    }
+
+    public static int Run(CliContext ctx, Settings s)
+    {
+        var doc = FitFile.Read(s.Fit);
+        T2.IO.AtomicFile.Prepare(s.Out);
+        if (s.CInf is { } ci && (!(ci > 0) || ci > T2.Core.Planning.Limits.MaxFlops)) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
+        List<PHistogramRow>? hist = null;
+        if (s.Evidence is { } ep)
+        {
+            var tasks = EvidenceData.Read(DataTable.Read(ep), new EvidenceData.Columns(null, null, null, null, null, null, null, null, null), null);
+            hist = tasks.SelectMany(kv => kv.Value.Select(c => new PHistogramRow(kv.Key, c.Name, c.N, c.D,
+                c.Nll is { } nll ? nll.Select(x => -x / Math.Log(10)).ToArray()
+                    : c.Samples!.Select((n, i) => Math.Log10((double)c.Correct![i] / n)).ToArray()))).ToList();
+        }
+        JsonElement? val = null;
+        if (s.Validation is { } vp)
+        {
+            if (!File.Exists(vp)) throw new InputException(vp, 0, null, Directory.Exists(vp) ? "is a directory, not validation.json." : "file not found.");
+            try { using var d = JsonDocument.Parse(File.ReadAllText(vp)); val = d.RootElement.Clone(); }
+            catch (JsonException e) { throw new InputException(vp, (int)(e.LineNumber ?? 0) + 1, null, "not JSON (expected validation.json from 't2 validate')."); }
+            if (val.Value.ValueKind != JsonValueKind.Object || !val.Value.TryGetProperty("rq2", out _))
+                throw new InputException(vp, 1, "rq2", "not a validation file from 't2 validate'.");
+        }
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        string html = HtmlReport.Build(new ReportInput
+        {
+            Fit = doc, FitPath = s.Fit, Tasks = FitTasks.Select(doc, null, s.Fit), Evidence = hist, EvidencePath = s.Evidence,
+            Validation = val, ValidationPath = s.Validation, CInf = s.CInf,
+        }, out int plans);
+        T2.IO.AtomicFile.WriteAllText(s.Out, html);
+        ctx.Console.MarkupLine($"report → {Markup.Escape(s.Out)} ({html.Length / 1024:N0} KB, {plans:N0} precomputed plans for the interactive planner, {sw.Elapsed.TotalSeconds:F1} s)");
+        return 0;
+    }
+}

@@ -1,0 +1,278 @@
+using System.Text.Json;
+using T2.Testbed.Ladder;
+using T2.Testbed.World;
+using T2.Tests.Cli;
+
+namespace T2.Tests.Testbed;
+
+/// <summary>A tiny ladder (seconds to train): the quick preset's world with few questions, small shapes and budgets.</summary>
+public static class TinyLadder
+{
+    public static LadderSpec Spec => LadderPresets.Quick with
+    {
+        Name = "tiny",
+        World = LadderPresets.Quick.World with { QuestionsPerFamily = 20 },
+        Shapes = [new(16, 1, 1), new(16, 2, 1), new(32, 1, 2), new(32, 2, 2), new(48, 1, 3)],
+        Budgets = [4e9, 1e10],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 0.5, MaxTokensPerParam = 300, MinSizes = 4 },
+        Overtrained = [new(new Shape(16, 1, 1), 120), new(new Shape(16, 2, 1), 80)],
+        Train = LadderPresets.Quick.Train with { CheckpointSeconds = 0 },
+        Eval = new LadderEval { SampleN = 8 },
+        Parallel = 2,
+    };
+}
+
+/// <summary>Ladder, validate, report and demo on the tiny ladder, once (about a minute), shared by the tests below.</summary>
+public sealed class TinyLadderFixture : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("t2-ladder-").FullName;
+    public string SpecPath { get; }
+    public CliRun Ladder { get; }
+    public CliRun Validate1 { get; }
+    public CliRun Extra { get; }
+    public CliRun Validate2 { get; }
+    public CliRun Report { get; }
+    public string Ladd => Path.Combine(Dir, "ladder");
+
+    public TinyLadderFixture()
+    {
+        SpecPath = Path.Combine(Dir, "tiny.json");
+        File.WriteAllText(SpecPath, TinyLadder.Spec.ToJson());
+        Ladder = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd);
+        Validate1 = CliRun.Of("validate", "--ladder", Ladd, "--starts", "200");
+        Extra = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd, "--extra-from", Path.Combine(Ladd, "plan.json"));
+        Validate2 = CliRun.Of("validate", "--ladder", Ladd, "--starts", "200");
+        Report = CliRun.Of("report", "--fit", Path.Combine(Ladd, "fit.json"), "--evidence", Path.Combine(Ladd, "evidence.csv"),
+            "--validation", Path.Combine(Ladd, "validation.json"), "--out", Path.Combine(Dir, "report.html"));
+    }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
+
+[CollectionDefinition("tiny ladder")]
+public sealed class TinyLadderCollection : ICollectionFixture<TinyLadderFixture>;
+
+[Collection("tiny ladder")]
+public class LadderTests(TinyLadderFixture f)
+{
+    [Fact]
+    public void Ladder_TrainsEveryPoint_AndWritesEvidenceWithEveryFamily()
+    {
+        Assert.True(f.Ladder.Code == 0, f.Ladder.Err + f.Ladder.Console);
+        var plan = LadderPlan.Expand(TinyLadder.Spec);
+        var lines = File.ReadAllLines(Path.Combine(f.Ladd, "evidence.csv"));
+        Assert.Equal(LadderRunner.EvidenceHeader, lines[0]);
+        // Every run once per question (4 families × 20), plus the four planned runs (two models × two seeds).
+        Assert.Equal((plan.Runs.Count + 4) * 80, lines.Length - 1);
+        foreach (var fam in SyntheticWorld.Families) Assert.Contains(lines, l => l.Contains($",{fam},{fam}-", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(f.Ladd, "samples.csv")));
+        // N counts every parameter: the CSV's N_params equals the layout's full count.
+        var first = plan.Runs[0];
+        Assert.Contains(lines, l => l.StartsWith(first.Id + ",", StringComparison.Ordinal) && l.Contains($",{first.N},", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rerun_SkipsFinishedRuns()
+    {
+        var r = CliRun.Of("testbed", "ladder", "--spec", f.SpecPath, "--out", f.Ladd, "--json");
+        Assert.Equal(0, r.Code);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal(0, doc.RootElement.GetProperty("trained").GetInt32());
+        Assert.Equal(doc.RootElement.GetProperty("runs").GetInt32(), doc.RootElement.GetProperty("skipped").GetInt32());
+    }
+
+    [Fact]
+    public void Validate_WritesRq2Table1Rq1_WithTheDocumentedFields_AndMeasuresThePlannedModelsWithTwoSeeds()
+    {
+        Assert.True(f.Validate1.Code == 0, f.Validate1.Err);
+        Assert.True(f.Validate2.Code == 0, f.Validate2.Err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(f.Ladd, "validation.json")));
+        var root = doc.RootElement;
+        var rq2 = root.GetProperty("rq2").EnumerateArray().ToList();
+        Assert.Contains(rq2, x => x.GetProperty("task").GetString() == "macro" && x.GetProperty("approach").GetString() == "2");
+        foreach (var x in rq2) foreach (var k in new[] { "task", "approach", "relative_error", "signed_relative_error", "runs" }) Assert.True(x.TryGetProperty(k, out _), k);
+        var t1 = root.GetProperty("table1").EnumerateArray().ToList();
+        Assert.Equal(5, t1.Count); // four families and the macro
+        foreach (var x in t1)
+        {
+            foreach (var side in new[] { "overtrained", "chinchilla" })
+                foreach (var k in new[] { "N", "D", "k", "pass_at_k" }) Assert.True(x.GetProperty(side).TryGetProperty(k, out _), side + "." + k);
+            // k = C_inf/2N for each side, exactly.
+            double cInf = x.GetProperty("c_inf").GetDouble();
+            var o = x.GetProperty("overtrained");
+            Assert.Equal(Math.Max(1, cInf / (2 * o.GetProperty("N").GetDouble())), o.GetProperty("k").GetDouble(), 9);
+            Assert.Equal(o.GetProperty("pass_at_k").GetDouble() / x.GetProperty("chinchilla").GetProperty("pass_at_k").GetDouble(), x.GetProperty("ratio").GetDouble(), 9);
+        }
+        var rq1 = root.GetProperty("rq1").EnumerateArray().ToList();
+        var macro = rq1.Single(x => x.GetProperty("task").GetString() == "macro" && x.GetProperty("approach").GetString() == "2");
+        Assert.Equal(2, macro.GetProperty("measured").GetProperty("seeds").GetArrayLength());
+        Assert.Equal(2, macro.GetProperty("chinchilla").GetProperty("seeds").GetArrayLength());
+        foreach (var k in new[] { "N", "D", "k", "predicted" }) Assert.True(macro.GetProperty("planned").TryGetProperty(k, out _), k);
+        // The guessing floor is stated per family.
+        Assert.Equal(4, root.GetProperty("guess_floor").GetArrayLength());
+    }
+
+    [Fact]
+    public void Report_IsOneSelfContainedFile()
+    {
+        Assert.True(f.Report.Code == 0, f.Report.Err);
+        var html = File.ReadAllText(Path.Combine(f.Dir, "report.html"));
+        foreach (var id in new[] { "provenance", "histograms", "parameters", "fit", "isoflop", "frontiers", "plan", "validation", "planner" })
+            Assert.Contains($"<section id=\"{id}\"", html);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", ""));
+        Assert.DoesNotContain("https://", html);
+        Assert.DoesNotContain("<script src", html);
+    }
+
+    [Fact]
+    public void FitT2_OnLadderEvidence_ReportsTheMacroAverage_AndPlanPlansIt()
+    {
+        var fit = Path.Combine(f.Ladd, "fit.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(fit));
+        var macro = doc.RootElement.GetProperty("macro");
+        Assert.Equal(4, macro.GetProperty("tasks").GetArrayLength());
+        var r = CliRun.Of("plan", "--fit", fit, "--c-train", "1e10", "--c-inf", "1e5", "--json");
+        Assert.Equal(0, r.Code);
+        using var plans = JsonDocument.Parse(r.Out);
+        Assert.Contains(plans.RootElement.GetProperty("plans").EnumerateArray(), p => p.GetProperty("task").GetString() == "macro");
+    }
+}
+
+/// <summary>Spec errors are found before any training, and name their field.</summary>
+public class LadderSpecTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("t2-spec-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private CliRun Run(string json)
+    {
+        var p = Path.Combine(_dir, "spec.json"); File.WriteAllText(p, json);
+        return CliRun.Of("testbed", "ladder", "--spec", p, "--out", Path.Combine(_dir, "out"));
+    }
+
+    private static string Edit(Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(TinyLadder.Spec.ToJson())!.AsObject();
+        edit(node);
+        return node.ToJsonString();
+    }
+
+    [Theory]
+    [InlineData("shapes[0].heads", "heads")]
+    [InlineData("world.min_digits", "min_digits")]
+    [InlineData("budgets", "admits")]
+    [InlineData("world.unknown_family_knob", "unknown field")]
+    [InlineData("train.sequence", "shorter than the longest question")]
+    [InlineData("overtrained[0].tokens_per_param", "tokens_per_param")]
+    public void BadSpecs_Exit2_NamingTheField_BeforeTraining(string field, string expect)
+    {
+        string json = field switch
+        {
+            "shapes[0].heads" => Edit(n => n["shapes"]![0]!["heads"] = 3),
+            "world.min_digits" => Edit(n => n["world"]!["min_digits"] = 0),
+            "budgets" => Edit(n => n["budgets"] = new System.Text.Json.Nodes.JsonArray(1e6)),
+            "world.unknown_family_knob" => Edit(n => n["world"]!["unknown_family_knob"] = 3),
+            "train.sequence" => Edit(n => n["train"]!["sequence"] = 8),
+            _ => Edit(n => n["overtrained"]![0]!["tokens_per_param"] = -5),
+        };
+        var r = Run(json);
+        Assert.Equal(2, r.Code);
+        Assert.Contains(expect, r.Err);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out", "runs")), "nothing may be trained for a bad spec");
+    }
+
+    [Fact]
+    public void NotJson_AndUnknownPreset_AreLocatedErrors()
+    {
+        var r = Run("{ \"budgets\": [1e10, ");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("spec.json", r.Err);
+        var r2 = CliRun.Of("testbed", "ladder", "--spec", "nosuch", "--out", _dir);
+        Assert.Equal(2, r2.Code);
+        Assert.Contains("neither a preset", r2.Err);
+    }
+
+    [Fact]
+    public void Presets_AreValid_AndFullHasTheRequiredShape()
+    {
+        LadderPresets.Quick.Validate("quick");
+        var full = LadderPresets.Full;
+        full.Validate("full");
+        var plan = LadderPlan.Expand(full);
+        Assert.True(full.Budgets.Count >= 8);
+        Assert.True(full.Budgets.Max() / full.Budgets.Min() >= 100);
+        Assert.True(plan.Runs.Count(r => r.Kind == RunKind.IsoFlop) >= 40);
+        Assert.True(plan.Runs.Count(r => r.Kind == RunKind.Overtrained) >= 10);
+        Assert.True(plan.Runs.Where(r => r.Kind == RunKind.Overtrained).Max(r => r.TokensPerParam) >= 1000);
+    }
+
+    [Fact]
+    public void KilledLadder_ResumesToEvidenceIdenticalToAnUninterruptedRun()
+    {
+        var spec = TinyLadder.Spec with { Budgets = [4e9], Overtrained = [new(new Shape(16, 1, 1), 60)], Eval = new LadderEval(), Isoflop = TinyLadder.Spec.Isoflop with { MinSizes = 3 } };
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+        LadderRunner.Run(a, spec);
+        // Kill b at a random moment (cancellation lands between steps, as a kill between checkpoints would), repeatedly.
+        var rng = new Random(Environment.TickCount);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(rng.Next(200, 1500)));
+            try { LadderRunner.Run(b, spec, null, cts.Token); } catch (OperationCanceledException) { }
+        }
+        LadderRunner.Run(b, spec);
+        Assert.Equal(File.ReadAllText(LadderRunner.EvidencePath(a)), File.ReadAllText(LadderRunner.EvidencePath(b)));
+    }
+}
+
+/// <summary>The report in a real browser (Debian's chromium, driven by Playwright; .ci/run installs it).</summary>
+[Collection("tiny ladder")]
+public class ReportBrowserTests(TinyLadderFixture f)
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Report_LoadsWithoutConsoleErrors_HasNoEmptyPlot_AndTheSlidersChangeThePlan()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does.");
+        Assert.True(f.Report.Code == 0, f.Report.Err);
+        using var pw = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await pw.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        string shots = Environment.GetEnvironmentVariable("T2_SCREENSHOTS") ?? "";
+        foreach (var (name, w, h) in new[] { ("phone", 390, 844), ("laptop", 1366, 900) })
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = w, Height = h } });
+            var errors = new List<string>();
+            page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+            page.PageError += (_, e) => errors.Add(e);
+            await page.GotoAsync(new Uri(Path.Combine(f.Dir, "report.html")).AbsoluteUri);
+            Assert.Empty(errors);
+            // Every chart draws something, and none says it had nothing to draw.
+            int charts = await page.EvaluateAsync<int>("document.querySelectorAll('svg.chart').length");
+            Assert.True(charts >= 10, $"{charts} charts");
+            int empty = await page.EvaluateAsync<int>("[...document.querySelectorAll('svg.chart')].filter(s => !s.querySelector('polyline,circle,rect[fill-opacity],polygon') || s.querySelector('.empty')).length");
+            Assert.Equal(0, empty);
+            // The page fits the viewport's width (no sideways scrolling of the page itself).
+            int overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+            Assert.True(overflow <= 1, $"{name}: page is {overflow}px wider than the viewport");
+            // Moving a slider changes the plan shown.
+            string before = await page.InnerTextAsync("#pl-out");
+            await page.EvaluateAsync("() => { const s = document.getElementById('pl-ctrain'); s.value = s.max; s.dispatchEvent(new Event('input')); }");
+            string after = await page.InnerTextAsync("#pl-out");
+            Assert.NotEqual(before, after);
+            await page.EvaluateAsync("() => { const s = document.getElementById('pl-cinf'); s.value = 0; s.dispatchEvent(new Event('input')); }");
+            Assert.NotEqual(after, await page.InnerTextAsync("#pl-out"));
+            // The end-to-end budget mode works too.
+            await page.CheckAsync("input[value=total]");
+            Assert.True(await page.IsVisibleAsync("#pl-ctotal"));
+            Assert.False(string.IsNullOrWhiteSpace(await page.InnerTextAsync("#pl-trust")));
+            Assert.Empty(errors);
+            if (shots.Length > 0) { Directory.CreateDirectory(shots); await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"report-{name}.png"), FullPage = true }); }
+            await page.CloseAsync();
+        }
+    }
+}
