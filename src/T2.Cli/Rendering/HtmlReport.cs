@@ -115,10 +115,9 @@ public static class HtmlReport
                 }
             }
             double yb = top + rh * rows.Count + 14;
-            s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + cw / 2}\" y=\"{yb}\" text-anchor=\"middle\" class=\"tick\">&lt;-8</text>");
             for (int b = 0; b < Bins.Length; b += 4)
                 s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + cw * (b + 1)}\" y=\"{yb}\" text-anchor=\"middle\" class=\"tick\">{Bins[b]:0}</text>");
-            s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + cw * Bins.Length / 2}\" y=\"{yb + 18}\" text-anchor=\"middle\" class=\"al\">log10 p (0 = always right)</text></svg>");
+            s.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + cw * Bins.Length / 2}\" y=\"{yb + 18}\" text-anchor=\"middle\" class=\"al\">log10 p (first column: p &lt; 1e-8; 0 = always right)</text></svg>");
             var all = rows.SelectMany(r => r.Log10P).ToList();
             double hi = all.Count(x => x > Math.Log10(0.9)) / (double)Math.Max(1, all.Count), lo = all.Count(x => x < -3) / (double)Math.Max(1, all.Count);
             sb.Append("<figure>").Append(s).Append("<figcaption>").Append(E($"{g.Key}: {rows.Count} checkpoints; over all of them {Pct(hi)} of question×checkpoint pairs have p > 0.9 and {Pct(lo)} have p < 1e-3."))
@@ -432,7 +431,9 @@ public static class HtmlReport
 
     private const string Css = """
         :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fafafa}
-        main{max-width:1200px;margin:0 auto;padding:12px}
+        [hidden]{display:none!important}
+        main{max-width:1200px;margin:0 auto;padding:12px;overflow-wrap:break-word}.kv td{overflow-wrap:anywhere}
+        table{display:block;max-width:100%;overflow-x:auto}
         h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:2rem}h3{font-size:1.05rem}h4{margin:.2rem 0}
         table{border-collapse:collapse;font-size:.85rem}th,td{padding:3px 6px;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
         td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -440,13 +441,13 @@ public static class HtmlReport
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));gap:12px}
         figure{margin:0;background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:6px}figcaption{font-size:.8rem;color:#444}
         svg.chart{width:100%;height:auto;display:block}.ct{font-size:14px;font-weight:600}.tick{font-size:11px;fill:#444}.al{font-size:12px;fill:#222}
-        .lg{font-size:11px;fill:#222}.frame{fill:none;stroke:#999}.grid line,.grid{stroke:#eee}line.grid{stroke:#ececec}.shade{fill:#999;fill-opacity:.12}
+        .lg{font-size:11px;fill:#222}.frame{fill:none;stroke:#999}line.gl{stroke:#ececec}.shade{fill:#999;fill-opacity:.12}
         .empty{font-size:16px;fill:#b00}
         .card{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:8px;overflow-x:auto}
         ul.health{padding-left:1.1rem;font-size:.85rem}li.warn,td.warn{color:#8a5300}li.error,td.error{color:#b00020}li.info,td.info{color:#335}
         .ok{color:#1a6b1a;font-size:.85rem}.warn{color:#8a5300}.note{color:#8a5300;font-size:.9rem}
-        .scroll{overflow-x:auto}.controls{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}.controls label{display:flex;align-items:center;gap:6px}
-        input[type=range]{width:min(260px,60vw)}footer{margin:2rem 0;color:#666;font-size:.8rem}
+        .scroll{overflow-x:auto}.controls{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}.controls label{display:flex;flex-wrap:wrap;align-items:center;gap:6px}th{white-space:nowrap}
+        input[type=range]{width:min(240px,55vw)}footer{margin:2rem 0;color:#666;font-size:.8rem}
         """;
 
     private const string Script = """

@@ -70,12 +70,12 @@ public sealed class SvgChart
         foreach (var (v, label) in Ticks(x0, x1, LogX))
         {
             double px = Px(v);
-            sb.Append($"<line x1=\"{F(px)}\" y1=\"{F(H - B)}\" x2=\"{F(px)}\" y2=\"{F(T)}\" class=\"grid\"/><text x=\"{F(px)}\" y=\"{F(H - B + 16)}\" text-anchor=\"middle\" class=\"tick\">{label}</text>");
+            sb.Append($"<line x1=\"{F(px)}\" y1=\"{F(H - B)}\" x2=\"{F(px)}\" y2=\"{F(T)}\" class=\"gl\"/><text x=\"{F(px)}\" y=\"{F(H - B + 16)}\" text-anchor=\"middle\" class=\"tick\">{label}</text>");
         }
         foreach (var (v, label) in Ticks(y0, y1, LogY))
         {
             double py = Py(v);
-            sb.Append($"<line x1=\"{F(L)}\" y1=\"{F(py)}\" x2=\"{F(W - R)}\" y2=\"{F(py)}\" class=\"grid\"/><text x=\"{F(L - 6)}\" y=\"{F(py + 4)}\" text-anchor=\"end\" class=\"tick\">{label}</text>");
+            sb.Append($"<line x1=\"{F(L)}\" y1=\"{F(py)}\" x2=\"{F(W - R)}\" y2=\"{F(py)}\" class=\"gl\"/><text x=\"{F(L - 6)}\" y=\"{F(py + 4)}\" text-anchor=\"end\" class=\"tick\">{label}</text>");
         }
         sb.Append($"<text x=\"{F((L + W - R) / 2)}\" y=\"{F(H - B + 36)}\" text-anchor=\"middle\" class=\"al\">{Esc(XLabel)}</text>");
         sb.Append($"<text transform=\"translate(16 {F((T + H - B) / 2)}) rotate(-90)\" text-anchor=\"middle\" class=\"al\">{Esc(YLabel)}</text>");
@@ -123,6 +123,14 @@ public sealed class SvgChart
             int step = Math.Max(1, (b - a + 1) / 7 + ((b - a + 1) % 7 > 0 ? 1 : 0));
             if (b < a) { yield return ((lo + hi) / 2, Label(Math.Pow(10, (lo + hi) / 2))); yield break; }
             for (int e = a; e <= b; e += step) yield return (e, e is >= 0 and <= 3 ? Math.Pow(10, e).ToString(CultureInfo.InvariantCulture) : e is < 0 and >= -2 ? Math.Pow(10, e).ToString("0.##", CultureInfo.InvariantCulture) : $"1e{e}");
+            // Under two decades, 2× and 5× ticks too, so a short log axis still reads.
+            if (hi - lo < 2)
+                for (int e = a - 1; e <= b; e++)
+                    foreach (double m in new[] { 2.0, 5.0 })
+                    {
+                        double v = e + Math.Log10(m);
+                        if (v >= lo && v <= hi) yield return (v, Label(m * Math.Pow(10, e)));
+                    }
             yield break;
         }
         double span = hi - lo, raw = span / 6, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));

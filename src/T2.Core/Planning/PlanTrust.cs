@@ -61,8 +61,12 @@ public static class PlanTrustAssessor
         if (flat is [var lo, var hi] && lo > 0 && hi / lo > 10) parts.Add($"flat: N within 1 % spans {G(hi / lo)}×");
         if (valleySpread is > HealthChecks.ValleySpread)
             parts.Add($"indistinguishable fits disagree by {100 * valleySpread.Value:0.#} % here");
-        foreach (var f in health.Where(f => f.Severity >= Severity.Warn).DistinctBy(f => (f.Code, f.Parameter, f.Scope)))
-            parts.Add(Short(f));
+        // One phrase per kind of finding; the macro's findings carry their task ("knowledge: stage1"), named once each.
+        foreach (var g in health.Where(f => f.Severity >= Severity.Warn).GroupBy(f => Short(Unscoped(f))))
+        {
+            var tasks = g.Select(f => TaskOf(f.Scope)).Where(t => t is not null).Distinct().ToList();
+            parts.Add(tasks.Count == 0 ? g.Key : $"{g.Key} ({string.Join(", ", tasks)})");
+        }
         var sev = Findings.Worst(health);
         bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || atSearchEdge || valleySpread is > HealthChecks.ValleySpread;
         if (ownFlag && sev < Severity.Warn) sev = Severity.Warn;
@@ -73,6 +77,14 @@ public static class PlanTrustAssessor
             ValleySpread = valleySpread, Health = health, Verdict = verdict, Severity = sev,
         };
     }
+
+    // The macro task scopes each finding as "task" or "task: scope"; Short reads the inner scope, the verdict the task.
+    private static string? TaskOf(string? scope) => scope is null ? null
+        : scope.Contains(": ", StringComparison.Ordinal) ? scope[..scope.IndexOf(": ", StringComparison.Ordinal)]
+        : scope is "stage1" or "stage2" or "bootstrap" or "beta_check" ? null : scope;
+
+    private static Finding Unscoped(Finding f) => TaskOf(f.Scope) is null ? f
+        : f with { Scope = f.Scope!.Contains(": ", StringComparison.Ordinal) ? f.Scope[(f.Scope.IndexOf(": ", StringComparison.Ordinal) + 2)..] : null };
 
     /// <summary>A finding in a few words for a verdict ("stage-1 E at its bound").</summary>
     public static string Short(Finding f)

@@ -215,7 +215,7 @@ public static class LadderValidation
         return rows;
     }
 
-    /// <summary>A run's measured metric at k for a task (Acc_k, or NLL_k = −log Acc_k); the macro is the mean over tasks.</summary>
+    /// <summary>A run's measured metric at k for a task (Acc_k, or NLL_k = mean −log pass@k); the macro is the mean over tasks.</summary>
     private static double? Measure(ValidationInput input, string task, RunMeta r, double k, bool acc)
     {
         var tasks = task == MacroTask.Name ? input.Tasks : input.Tasks.Where(t => t.Task == task).ToList();
@@ -224,8 +224,8 @@ public static class LadderValidation
         {
             var c = t.Likelihood.FirstOrDefault(x => x.Name == r.Checkpoint);
             if (c is null) return null;
-            double p = PassFromNll(c.Nll!, k);
-            vals.Add(acc ? p : -Math.Log(p));
+            // Approach 1's NLL_k from likelihood evidence is the per-question mean of −log pass@k (as the fit's target).
+            vals.Add(acc ? PassFromNll(c.Nll!, k) : TaskPassAtK.MeanNegLogFromNll(c.Nll!, k));
         }
         return vals.Count == 0 ? null : vals.Average();
     }

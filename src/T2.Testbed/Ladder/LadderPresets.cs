@@ -5,8 +5,7 @@ namespace T2.Testbed.Ladder;
 /// <summary>
 /// The two built-in ladders. Training time is close to C / 1.4e10 s per run on this machine whatever the size (6·N·tokens/s
 /// measured at 1.2–1.6e10 FLOP/s from d32 to d96), so a preset's cost is the sum of its budgets: quick ≈ 3e12 FLOPs
-/// (≈ 3.5 minutes on 2 cores, for the demo and CI), full ≈ 4e13 (≈ 45 minutes estimated, not yet run end to end), 8 budgets
-/// over 2 decades.
+/// (≈ 4 minutes on 2 cores, for the demo and CI), full ≈ 3.4e13 (≈ 40 minutes), 8 budgets over 2 decades.
 /// </summary>
 public static class LadderPresets
 {
@@ -39,17 +38,22 @@ public static class LadderPresets
         Seeds = [1],
     };
 
+    /// <summary>
+    /// 8 budgets over 2 decades (2e10–2e12), isoFLOP spreads of 5–7 shapes at 2–100 tokens per parameter, and 10 overtrained
+    /// runs at 250–2,000 tokens per parameter that each cost no more than the largest budget (so Table 1 compares them with
+    /// the loss-optimal run at a training budget they do not exceed).
+    /// </summary>
     public static LadderSpec Full => new()
     {
         Name = "full",
         World = World,
         Shapes = AllShapes,
-        Budgets = [3e10, 5.8e10, 1.1e11, 2.2e11, 4.2e11, 8.1e11, 1.56e12, 3e12],
-        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 300, MinSizes = 5 },
+        Budgets = [2e10, 3.86e10, 7.46e10, 1.44e11, 2.78e11, 5.37e11, 1.04e12, 2e12],
+        Isoflop = new IsoFlopRule { MinTokensPerParam = 2, MaxTokensPerParam = 100, MinSizes = 5 },
         Overtrained =
         [
-            new(S(16, 1), 1000), new(S(16, 2), 800), new(S(32, 1), 600), new(S(32, 2), 500), new(S(32, 3), 400),
-            new(S(48, 2), 300), new(S(48, 3), 250), new(S(64, 2), 250), new(S(16, 1), 2000), new(S(32, 1), 1200),
+            new(S(16, 1), 500), new(S(16, 1), 1000), new(S(16, 1), 2000), new(S(16, 2), 800), new(S(16, 2), 1500),
+            new(S(32, 1), 400), new(S(32, 1), 600), new(S(32, 1), 800), new(S(32, 2), 300), new(S(16, 2), 400),
         ],
         Eval = new LadderEval { SampleN = 32, Temperature = 1.0 },
         Seeds = [1],

@@ -15,7 +15,8 @@ public static class TinyLadder
         Shapes = [new(16, 1, 1), new(16, 2, 1), new(32, 1, 2), new(32, 2, 2), new(48, 1, 3)],
         Budgets = [4e9, 1e10],
         Isoflop = new IsoFlopRule { MinTokensPerParam = 0.5, MaxTokensPerParam = 300, MinSizes = 4 },
-        Overtrained = [new(new Shape(16, 1, 1), 120), new(new Shape(16, 2, 1), 80)],
+        // Cheap enough to train within the largest budget (Table 1 compares runs that cost no more than it).
+        Overtrained = [new(new Shape(16, 1, 1), 30), new(new Shape(16, 2, 1), 15)],
         Train = LadderPresets.Quick.Train with { CheckpointSeconds = 0 },
         Eval = new LadderEval { SampleN = 8 },
         Parallel = 2,
@@ -249,7 +250,9 @@ public class ReportBrowserTests(TinyLadderFixture f)
             var errors = new List<string>();
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
             page.PageError += (_, e) => errors.Add(e);
-            await page.GotoAsync(new Uri(Path.Combine(f.Dir, "report.html")).AbsoluteUri);
+            // T2_SCREENSHOT_REPORT=FILE checks (and pictures) another report, e.g. the demo's, the same way.
+            string file = Environment.GetEnvironmentVariable("T2_SCREENSHOT_REPORT") ?? Path.Combine(f.Dir, "report.html");
+            await page.GotoAsync(new Uri(Path.GetFullPath(file)).AbsoluteUri);
             Assert.Empty(errors);
             // Every chart draws something, and none says it had nothing to draw.
             int charts = await page.EvaluateAsync<int>("document.querySelectorAll('svg.chart').length");
@@ -258,7 +261,10 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.Equal(0, empty);
             // The page fits the viewport's width (no sideways scrolling of the page itself).
             int overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
-            Assert.True(overflow <= 1, $"{name}: page is {overflow}px wider than the viewport");
+            string culprit = overflow <= 1 ? "" : await page.EvaluateAsync<string>(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)" +
+                ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + (e.textContent || '').slice(0, 40)).slice(-3).join(' | ')");
+            Assert.True(overflow <= 1, $"{name}: page is {overflow}px wider than the viewport ({culprit})");
             // Moving a slider changes the plan shown.
             string before = await page.InnerTextAsync("#pl-out");
             await page.EvaluateAsync("() => { const s = document.getElementById('pl-ctrain'); s.value = s.max; s.dispatchEvent(new Event('input')); }");
@@ -271,7 +277,21 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.True(await page.IsVisibleAsync("#pl-ctotal"));
             Assert.False(string.IsNullOrWhiteSpace(await page.InnerTextAsync("#pl-trust")));
             Assert.Empty(errors);
-            if (shots.Length > 0) { Directory.CreateDirectory(shots); await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"report-{name}.png"), FullPage = true }); }
+            if (shots.Length > 0)
+            {
+                // One picture per section (its first 1,400 pixels), to look at each part at each size.
+                Directory.CreateDirectory(shots);
+                foreach (var id in new[] { "provenance", "histograms", "parameters", "fit", "isoflop", "frontiers", "plan", "validation", "planner" })
+                {
+                    var top = await page.EvaluateAsync<double>($"document.getElementById('{id}').getBoundingClientRect().top + window.scrollY");
+                    var height = await page.EvaluateAsync<double>($"document.getElementById('{id}').getBoundingClientRect().height");
+                    await page.ScreenshotAsync(new()
+                    {
+                        Path = Path.Combine(shots, $"report-{name}-{id}.png"), FullPage = true,
+                        Clip = new() { X = 0, Y = (float)top, Width = w, Height = (float)Math.Min(1400, height) },
+                    });
+                }
+            }
             await page.CloseAsync();
         }
     }
