@@ -105,10 +105,15 @@ public static class Plots
     // Metric against N at each of the data's training budgets (binned to 0.5 decade), at k = 1 and inference-corrected.
     private static void IsoFlop(string dir, string safe, T2TaskFitResult r)
     {
-        // The data's training budgets rounded to whole decades; at most six, evenly spread, so the plot stays readable.
-        var decades = r.Checkpoints.Select(c => Math.Round(Math.Log10(6 * c.N * c.D))).Distinct().Order().ToArray();
-        int show = Math.Min(6, decades.Length);
-        var budgets = Enumerable.Range(0, show).Select(i => Math.Pow(10, decades[show == 1 ? 0 : (int)Math.Round((decades.Length - 1.0) * i / (show - 1))])).Distinct().ToArray();
+        // The data's training budgets: C = 6ND clustered to 0.1 decade where at least three checkpoints share one (an isoFLOP
+        // ladder), else whole decades; at most six, evenly spread, so the plot stays readable. Each budget's checkpoints are
+        // drawn on its curve (observed at k = 1).
+        var clusters = r.Checkpoints.GroupBy(c => Math.Round(Math.Log10(6 * c.N * c.D) * 10) / 10).Where(g => g.Count() >= 3).OrderBy(g => g.Key).ToList();
+        if (clusters.Count == 0) clusters = r.Checkpoints.GroupBy(c => Math.Round(Math.Log10(6 * c.N * c.D))).OrderBy(g => g.Key).ToList();
+        int show = Math.Min(6, clusters.Count);
+        var picked = Enumerable.Range(0, show).Select(i => clusters[show == 1 ? 0 : (int)Math.Round((clusters.Count - 1.0) * i / (show - 1))]).Distinct().ToList();
+        var budgets = picked.Select(g => Math.Pow(10, g.Average(c => Math.Log10(6 * c.N * c.D)))).ToArray();
+        int kOne = Array.IndexOf(r.KGrid, 1.0);
         double cInf = 2 * r.Range.NMax * r.Range.KMax; // the largest model at the largest k the data support
         var stage1 = r.Approach2?.Law.Loss ?? r.Approach1?.Law.AtKOne();
         foreach (var (approach, label, metric, yLabel) in new (string, string, PlanMetric?, string)[]
@@ -119,8 +124,12 @@ public static class Plots
         {
             if (metric is null || stage1 is null) continue;
             var plt = new Plot();
-            foreach (var c in budgets)
+            // The N range the fit used, shaded.
+            var span = plt.Add.HorizontalSpan(Math.Log10(r.Range.NMin), Math.Log10(r.Range.NMax));
+            span.FillStyle.Color = Colors.Gray.WithAlpha(0.12); span.LegendText = $"fitted N {Format.Sig(r.Range.NMin, 2)}–{Format.Sig(r.Range.NMax, 2)}";
+            for (int bi = 0; bi < budgets.Length; bi++)
             {
+                double c = budgets[bi];
                 // The planner's own line: D = C/6N and k = C_inf/2N, for N from a tenth of the smallest fitted model up to where
                 // D = N or k = 1 (the planner's search domain); the marker is the planner's optimum, so plot and 't2 plan' agree.
                 var budget = new PlanBudget { CTrain = c, CInf = cInf };
@@ -130,8 +139,15 @@ public static class Plots
                 var k1 = ns.Select(n => Planner.Point(metric, budget with { FixedK = 1 }, n).Predicted).ToArray();
                 var kc = ns.Select(n => Planner.Point(metric, budget, n).Predicted).ToArray();
                 var y1 = approach == "approach1" ? Log10(k1) : k1; var yc = approach == "approach1" ? Log10(kc) : kc;
-                var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {Format.Sig(c, 2)}, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
-                var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {Format.Sig(c, 2)}, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
+                var s1 = plt.Add.Scatter(Log10(ns), y1); s1.LegendText = $"C = {Format.Sig(c, 2)} FLOPs, k = 1 (dotted)"; s1.MarkerSize = 0; s1.LinePattern = LinePattern.Dotted;
+                var s2 = plt.Add.Scatter(Log10(ns), yc); s2.LegendText = $"C = {Format.Sig(c, 2)} FLOPs, k = C_inf/2N"; s2.MarkerSize = 0; s2.Color = s1.Color;
+                if (kOne >= 0)
+                {
+                    var pts = picked[bi].ToList();
+                    var oy = pts.Select(p => approach == "approach1" ? p.NllK[kOne] : p.AccK[kOne]).ToArray();
+                    var obs = plt.Add.ScatterPoints(Log10(pts.Select(p => p.N)), approach == "approach1" ? Log10(oy) : oy);
+                    obs.Color = s1.Color; obs.MarkerSize = 7; obs.LegendText = $"observed at C ≈ {Format.Sig(c, 2)}, k = 1";
+                }
                 PlanPoint opt;
                 try { opt = Planner.Plan(metric, budget with { NMin = nLo, NMax = nHi }, stage1).Optimum; } catch (ArgumentException) { continue; }
                 double yo = approach == "approach1" ? Math.Log10(opt.Predicted) : opt.Predicted;

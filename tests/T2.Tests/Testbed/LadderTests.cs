@@ -296,3 +296,33 @@ public class ReportBrowserTests(TinyLadderFixture f)
         }
     }
 }
+
+/// <summary>
+/// The quick preset's evidence (the demo's ladder, trained here: ≈ 4 minutes). Per family the spread T² needs: the best
+/// checkpoint's mean single-sample success well above the worst's and above the guessing floor, few questions at p ≈ 1.
+/// Arithmetic is not asserted: at this scale it stays at its guessing floor (README, "Task families").
+/// </summary>
+public class QuickPresetEvidenceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("t2-quick-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void QuickLadder_SpreadsSuccessAcrossCheckpoints_AboveTheGuessingFloor()
+    {
+        var spec = LadderPresets.Quick with { Eval = new LadderEval() }; // likelihood only: the spread is about p itself
+        LadderRunner.Run(_dir, spec);
+        var rows = File.ReadAllLines(LadderRunner.EvidencePath(_dir)).Skip(1).Select(l => l.Split(',')).ToList();
+        var world = new SyntheticWorld(spec.WorldSeed, spec.World);
+        foreach (var fam in new[] { "knowledge", "analogy", "spatial" })
+        {
+            var byCk = rows.Where(r => r[9] == fam).GroupBy(r => r[0]).Select(g => g.Select(r => Math.Exp(-double.Parse(r[11], System.Globalization.CultureInfo.InvariantCulture))).ToList()).ToList();
+            double best = byCk.Max(p => p.Average()), worst = byCk.Min(p => p.Average());
+            double floor = SyntheticWorld.GuessFloor(world.Questions().Where(q => q.Family == fam), 1);
+            Assert.True(best > 10 * worst, $"{fam}: best mean p {best:G3} vs worst {worst:G3}");
+            Assert.True(best > 20 * floor, $"{fam}: best mean p {best:G3} vs guessing floor {floor:G3}");
+            double saturated = byCk.SelectMany(p => p).Count(p => p > 0.9) / (double)byCk.Sum(p => p.Count);
+            Assert.True(saturated < 0.05, $"{fam}: {saturated:P1} of question×checkpoint pairs at p > 0.9");
+        }
+    }
+}
