@@ -21,8 +21,9 @@ public static class PassKCommand
         var correct = new Option<string?>("--correct-col") { Description = "Column of correct samples (default num_correct/c)." };
         var nll = new Option<string?>("--nll-col") { Description = "Column of the gold answer's NLL in nats (default nll); forces likelihood evidence." };
         var json = new Option<bool>("--json") { Description = "Print a JSON list of rows {group columns…, k, pass_at_k, …}." };
+        var qCol = new Option<string?>("--question-col") { Description = "Question id column (default question/problem_idx/id/…); a question twice in one group is an error, as in 'fit t2'." };
         var cmd = new Command("passk", "Mean pass@k (unbiased from counts, exact from NLL) and NLL@k per group.")
-        { data, k, group, where, samples, correct, nll, json };
+        { data, k, group, where, samples, correct, nll, json, qCol };
         cmd.SetAction(p =>
         {
             var table = DataTable.Read(p.GetValue(data)!).Where(p.GetValue(where) ?? []);
@@ -31,12 +32,28 @@ public static class PassKCommand
             var groups = p.GetValue(group) ?? [];
             foreach (var g in groups) if (!table.Has(g)) throw new InputException(table.Path, 1, g, $"--group names a column the file does not have (columns: {string.Join(", ", table.Columns)}).");
             var ev = QuestionEvidence.From(table, p.GetValue(samples), p.GetValue(correct), p.GetValue(nll));
+            string? q = p.GetValue(qCol) ?? table.FirstPresent(EvidenceData.QuestionNames);
+            if (p.GetValue(qCol) is { } qc && !table.Has(qc)) throw new InputException(table.Path, 1, qc, "--question-col names a column the file does not have.");
+            if (q is not null) RejectDuplicates(table, groups, q);
             var rows = Compute(ev, groups, ks);
             if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(rows, groups));
             else Render(ctx.Console, rows, groups, ev.Kind);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A question counted twice in one group would weigh it twice in the mean: a located error, as in 'fit t2'.</summary>
+    public static void RejectDuplicates(DataTable t, string[] groups, string question)
+    {
+        var gi = groups.Select(t.IndexOf).ToArray(); int qi = t.IndexOf(question);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in t.Rows)
+        {
+            string key = string.Join("\u0001", gi.Select(c => row.Values[c])) + "\u0002" + row.Values[qi];
+            if (!seen.Add(key))
+                throw new InputException(t.Path, row.Line, question, $"question '{row.Values[qi]}' appears twice in group ({string.Join(", ", gi.Select(c => row.Values[c]))}); --group by the columns that tell the rows apart.");
+        }
     }
 
     public static List<Row> Compute(QuestionEvidence ev, string[] groups, double[] ks)

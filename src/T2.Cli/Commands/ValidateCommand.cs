@@ -49,6 +49,7 @@ public static class ValidateCommand
         var spec = LadderSpec.Load(specPath);
         var evPath = LadderRunner.EvidencePath(dir);
         if (!File.Exists(evPath)) throw new InputException(evPath, 0, null, "missing: the ladder has no finished run yet.");
+        if (s.CInf is { } ci && (!(ci > 0) || ci > T2.Core.Planning.Limits.MaxFlops)) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
         string outPath = s.Out ?? ValidationPath(dir);
         T2.IO.AtomicFile.Prepare(outPath);
         var records = LadderRunner.Records(dir, spec).ToDictionary(r => r.Id, StringComparer.Ordinal);
@@ -80,7 +81,6 @@ public static class ValidateCommand
         }
         double cTrain = spec.Budgets.Max();
         double cInf = s.CInf ?? 2.0 * runs.Values.Max(r => r.N);
-        if (!(cInf > 0) || cInf > T2.Core.Planning.Limits.MaxFlops) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
 
         // 3. The plan at the largest budget (what RQ1 trains), in 't2 plan --json' form.
         var plans = fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = cTrain, CInf = cInf }, null)).ToList();

@@ -116,6 +116,18 @@ public class CliTests : IDisposable
         Assert.DoesNotContain("   at ", r.Err); // never a stack trace
     }
 
+    [Fact]
+    public void PassK_RejectsAQuestionTwiceInOneGroup_AsFitT2Does()
+    {
+        var p = Write("dup.csv", "checkpoint,question,nll\na,q1,0.5\na,q1,0.7\nb,q1,0.2\n");
+        var r = CliRun.Of("passk", "--data", p, "--k", "1");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("dup.csv:3", r.Err);
+        Assert.Contains("appears twice", r.Err);
+        Write("ok.csv", "checkpoint,question,nll\na,q1,0.5\nb,q1,0.2\n");
+        Assert.Equal(0, CliRun.Of("passk", "--data", Path.Combine(Path.GetDirectoryName(p)!, "ok.csv"), "--k", "1", "--group", "checkpoint").Code);
+    }
+
     [Theory]
     [InlineData("num_samples,num_correct\n10,11\n", "c > n")]
     [InlineData("num_samples,num_correct\n10,-1\n", "non-negative integer")]
