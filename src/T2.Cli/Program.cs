@@ -37,6 +37,7 @@ public static class Program
         root.Subcommands.Add(ValidateCommand.Build(ctx));
         root.Subcommands.Add(ReportCommand.Build(ctx));
         root.Subcommands.Add(DemoCommand.Build(ctx));
+        root.Subcommands.Add(ImportCommand.Build(ctx));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
