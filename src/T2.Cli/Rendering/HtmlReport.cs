@@ -447,6 +447,7 @@ public static class HtmlReport
         ul.health{padding-left:1.1rem;font-size:.85rem}li.warn,td.warn{color:#8a5300}li.error,td.error{color:#b00020}li.info,td.info{color:#335}
         .ok{color:#1a6b1a;font-size:.85rem}.warn{color:#8a5300}.note{color:#8a5300;font-size:.9rem}
         .scroll{overflow-x:auto}.controls{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}.controls label{display:flex;flex-wrap:wrap;align-items:center;gap:6px}th{white-space:nowrap}
+        @media (max-width:600px){.tick{font-size:15px}.lg{font-size:13px}.al{font-size:16px}.ct{font-size:17px}}
         input[type=range]{width:min(240px,55vw)}footer{margin:2rem 0;color:#666;font-size:.8rem}
         """;
 
