@@ -32,7 +32,7 @@ public static class ReportCommand
         List<PHistogramRow>? hist = null;
         if (s.Evidence is { } ep)
         {
-            var tasks = EvidenceData.Read(DataTable.Read(ep), new EvidenceData.Columns(null, null, null, null, null, null, null, null, null), null);
+            var tasks = EvidenceData.Read(DataTable.Read(ep), EvidenceData.Columns.Defaults, null);
             hist = tasks.SelectMany(kv => kv.Value.Select(c => new PHistogramRow(kv.Key, c.Name, c.N, c.D,
                 c.Nll is { } nll ? nll.Select(x => -x / Math.Log(10)).ToArray()
                     : c.Samples!.Select((n, i) => Math.Log10((double)c.Correct![i] / n)).ToArray()))).ToList();

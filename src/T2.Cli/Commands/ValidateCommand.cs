@@ -56,14 +56,14 @@ public static class ValidateCommand
         var sw = System.Diagnostics.Stopwatch.StartNew();
 
         // 1. Fits on the isoFLOP runs only.
-        var fitSettings = new FitT2Command.Settings(evPath, "both", null, FitPath(dir), false, new EvidenceData.Columns(null, null, null, null, null, null, null, null, null),
+        var fitSettings = new FitT2Command.Settings(evPath, "both", null, FitPath(dir), false, EvidenceData.Columns.Defaults,
             ["kind=isoflop"], null, "aggregate", "profile", s.Starts, s.Bootstrap, null, 0, 0.95, null, null, false);
         var (doc, _) = FitT2Command.Fit(ctx, fitSettings);
         var fits = FitTasks.Select(doc, null, FitPath(dir));
 
         // 2. Evidence of every run, likelihood and (when sampled) counts, and the run metadata.
         var table = DataTable.Read(evPath);
-        var cols = new EvidenceData.Columns(null, null, null, null, null, null, null, null, null);
+        var cols = EvidenceData.Columns.Defaults;
         var lik = EvidenceData.Read(table, cols, null);
         Dictionary<string, List<CheckpointEvidence>>? smp = null;
         if (File.Exists(LadderRunner.SamplesPath(dir)) && DataTable.Read(LadderRunner.SamplesPath(dir)) is { Rows.Count: > 0 } st)

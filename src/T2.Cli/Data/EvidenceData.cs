@@ -14,7 +14,11 @@ public static class EvidenceData
     public static readonly string[] EvidenceNNames = [.. LossData.NNames];
     public static readonly string[] EvidenceDNames = [.. LossData.DNames, "D_tokens_seen"];
 
-    public sealed record Columns(string? Checkpoint, string? N, string? D, string? C, string? Task, string? Question, string? Nll, string? Samples, string? Correct);
+    public sealed record Columns(string? Checkpoint, string? N, string? D, string? C, string? Task, string? Question, string? Nll, string? Samples, string? Correct)
+    {
+        /// <summary>Every column by its default names.</summary>
+        public static readonly Columns Defaults = new(null, null, null, null, null, null, null, null, null);
+    }
 
     public static Dictionary<string, List<CheckpointEvidence>> Read(DataTable t, Columns cols, string? onlyTask)
     {

@@ -200,10 +200,10 @@ public static class HtmlReport
         sb.Append("</div></section>");
     }
 
-    /// <summary>Training budgets of the data: C = 6ND clustered to 0.1 decade, those with at least three checkpoints.</summary>
+    /// <summary>Training budgets of the data with their checkpoints (<see cref="IsoFlopBudgets.Of"/>).</summary>
     private static List<(double C, List<FitFile.CheckpointDoc> Points)> Budgets(FitFile.TaskDoc t) =>
-        t.Checkpoints.GroupBy(c => Math.Round(Math.Log10(6 * c.N * c.D) * 10) / 10).Where(g => g.Count() >= 3).OrderBy(g => g.Key)
-            .Select(g => (Math.Pow(10, g.Average(c => Math.Log10(6 * c.N * c.D))), g.ToList())).ToList();
+        IsoFlopBudgets.Of(t.Checkpoints.Select(c => c.N).ToList(), t.Checkpoints.Select(c => c.D).ToList())
+            .Select(b => (b.C, b.Members.Select(i => t.Checkpoints[i]).ToList())).ToList();
 
     private static void IsoFlop(StringBuilder sb, ReportInput input)
     {
@@ -248,7 +248,7 @@ public static class HtmlReport
         var cs = TaskPlanner.LogSpaced(range.CMin, range.CMax * 100, 24);
         foreach (var t in input.Tasks)
         {
-            var plans = cs.Select(c => { try { return TaskPlanner.Plan(t, new PlanBudget { CTrain = c, CInf = cInf }, 0.9); } catch (ArgumentException) { return null; } }).ToList();
+            var plans = cs.Select(c => SafePlans(t, new PlanBudget { CTrain = c, CInf = cInf }, 0.9)).ToList();
             var charts = new (string Name, string Y, Func<PlanPoint, double> Sel, string Key)[]
             {
                 ("D*/N* (tokens per parameter)", "D/N", p => p.TokensPerParameter, "tokens_per_param"), ("N* (parameters)", "N", p => p.N, "N"),
@@ -260,7 +260,7 @@ public static class HtmlReport
                 int ai = 0;
                 foreach (var ap in t.Approaches.Select(a => a.Approach))
                 {
-                    var ok = plans.Select((p, i) => (p?.FirstOrDefault(x => x.Approach == ap), cs[i])).Where(x => x.Item1 is not null).ToList();
+                    var ok = plans.Select((p, i) => (p.FirstOrDefault(x => x.Approach == ap), cs[i])).Where(x => x.Item1 is not null).ToList();
                     string color = SvgChart.Palette[ai++ % SvgChart.Palette.Length];
                     chart.Lines.Add(new SvgChart.Series($"T² approach {ap}", ok.Select(x => x.Item2).ToArray(), ok.Select(x => sel(x.Item1!.Plan.Optimum)).ToArray(), color));
                     var withIv = ok.Where(x => x.Item1!.Intervals is not null).ToList();
@@ -296,9 +296,9 @@ public static class HtmlReport
 
     private static string Findings_Name(Severity s) => T2.Core.Health.Findings.Name(s);
 
-    private static List<ApproachPlan> SafePlans(FittedTask t, PlanBudget b)
+    private static List<ApproachPlan> SafePlans(FittedTask t, PlanBudget b, double? level = null)
     {
-        try { return TaskPlanner.Plan(t, b, null); } catch (ArgumentException) { return []; }
+        try { return TaskPlanner.Plan(t, b, level); } catch (ArgumentException) { return []; }
     }
 
     private static void Validation(StringBuilder sb, JsonElement v)
@@ -369,24 +369,21 @@ public static class HtmlReport
                 for (int i = 0; i < cTotal.Length; i++) for (int j = 0; j < queries.Length; j++) for (int l = 0; l < tpq.Length; l++)
                     cells.Add((t, a.Approach, "total", i, j, l, new PlanBudget { CTotal = cTotal[i], Queries = queries[j], TokensPerQuery = tpq[l] }));
             }
-        var results = new string?[cells.Count];
-        var verdicts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        var verdictList = new List<string>();
-        int VerdictId(string v) { lock (verdictList) { if (verdicts.TryGetValue(v, out int id)) return id; verdictList.Add(v); return verdicts[v] = verdictList.Count - 1; } }
+        // One planner front end (TaskPlanner: the plan, its baseline and their trust), one approach per cell.
+        var plans = new ApproachPlan?[cells.Count];
         Parallel.For(0, cells.Count, n =>
         {
             var (t, ap, _, _, _, _, b) = cells[n];
-            var a = tasks[t].Approaches.First(x => x.Approach == ap);
-            try
-            {
-                var p = T2.Core.Planning.Planner.Plan(a.Metric, b, a.Stage1, a.BaselineN);
-                var o = p.Optimum; var c = p.Chinchilla;
-                var trust = PlanTrustAssessor.Assess(o.N, o.D, o.K, o.K, a.Range, a.Health, b.CTotal is null ? b.CInf : null, p.AtSearchBoundary);
-                results[n] = string.Join(",", new[] { o.N, o.D, o.K, o.Predicted, c.N, c.D, c.K, c.Predicted }.Select(x => x.ToString("G5", CultureInfo.InvariantCulture)))
-                    + "," + VerdictId(trust.Verdict) + "," + (int)trust.Severity;
-            }
-            catch (ArgumentException) { results[n] = null; }
+            var one = new FittedTask(tasks[t].Task, [tasks[t].Approaches.First(x => x.Approach == ap)]);
+            try { plans[n] = TaskPlanner.Plan(one, b, null)[0]; } catch (ArgumentException) { plans[n] = null; }
         });
+        // Verdicts are long and repeat: the page gets each once and the rows refer to it by index (assigned in grid order).
+        var verdictList = plans.Where(p => p is not null).Select(p => p!.Trust.Verdict).Distinct().ToList();
+        var verdictId = verdictList.Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i);
+        var results = plans.Select(p => p is null ? null
+            : string.Join(",", new[] { p.Plan.Optimum.N, p.Plan.Optimum.D, p.Plan.Optimum.K, p.Plan.Optimum.Predicted,
+                p.Plan.Chinchilla.N, p.Plan.Chinchilla.D, p.Plan.Chinchilla.K, p.Plan.Chinchilla.Predicted }.Select(x => x.ToString("G5", CultureInfo.InvariantCulture)))
+              + "," + verdictId[p.Trust.Verdict] + "," + (int)p.Trust.Severity).ToArray();
         var json = new StringBuilder("{");
         string Arr(double[] v) => "[" + string.Join(",", v.Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + "]";
         json.Append("\"cTrain\":").Append(Arr(cTrain)).Append(",\"cInf\":").Append(Arr(cInf)).Append(",\"cTotal\":").Append(Arr(cTotal))

@@ -108,11 +108,13 @@ public static class Plots
         // The data's training budgets: C = 6ND clustered to 0.1 decade where at least three checkpoints share one (an isoFLOP
         // ladder), else whole decades; at most six, evenly spread, so the plot stays readable. Each budget's checkpoints are
         // drawn on its curve (observed at k = 1).
-        var clusters = r.Checkpoints.GroupBy(c => Math.Round(Math.Log10(6 * c.N * c.D) * 10) / 10).Where(g => g.Count() >= 3).OrderBy(g => g.Key).ToList();
-        if (clusters.Count == 0) clusters = r.Checkpoints.GroupBy(c => Math.Round(Math.Log10(6 * c.N * c.D))).OrderBy(g => g.Key).ToList();
+        var ns0 = r.Checkpoints.Select(c => c.N).ToList(); var ds0 = r.Checkpoints.Select(c => c.D).ToList();
+        var clusters = IsoFlopBudgets.Of(ns0, ds0);
+        if (clusters.Count == 0) clusters = IsoFlopBudgets.Of(ns0, ds0, decades: 1, minMembers: 1);
         int show = Math.Min(6, clusters.Count);
-        var picked = Enumerable.Range(0, show).Select(i => clusters[show == 1 ? 0 : (int)Math.Round((clusters.Count - 1.0) * i / (show - 1))]).Distinct().ToList();
-        var budgets = picked.Select(g => Math.Pow(10, g.Average(c => Math.Log10(6 * c.N * c.D)))).ToArray();
+        var pickedB = Enumerable.Range(0, show).Select(i => clusters[show == 1 ? 0 : (int)Math.Round((clusters.Count - 1.0) * i / (show - 1))]).Distinct().ToList();
+        var picked = pickedB.Select(b => b.Members.Select(i => r.Checkpoints[i])).ToList();
+        var budgets = pickedB.Select(b => b.C).ToArray();
         int kOne = Array.IndexOf(r.KGrid, 1.0);
         double cInf = 2 * r.Range.NMax * r.Range.KMax; // the largest model at the largest k the data support
         var stage1 = r.Approach2?.Law.Loss ?? r.Approach1?.Law.AtKOne();
