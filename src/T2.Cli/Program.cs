@@ -38,6 +38,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Build(ctx));
         root.Subcommands.Add(DemoCommand.Build(ctx));
         root.Subcommands.Add(ImportCommand.Build(ctx));
+        root.Subcommands.Add(EvalCommand.Build(ctx));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -55,6 +56,7 @@ public static class Program
         catch (ArgumentException e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1") { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
         catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (T2.Testbed.Ladder.LadderSpecException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (T2.Eval.EvalInputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UnauthorizedAccessException e) { ctx.Error.WriteLine($"t2: permission denied: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
         catch (IOException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message)}."); return 2; }

@@ -26,6 +26,7 @@ public static class TestbedCommand
         cmd.Subcommands.Add(Bench(ctx));
         cmd.Subcommands.Add(Logits(ctx));
         cmd.Subcommands.Add(LadderCommand.Build(ctx));
+        foreach (var c in ServeCommand.Build(ctx)) cmd.Subcommands.Add(c);
         return cmd;
     }
 
