@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace T2.Eval;
 
-public sealed record SampleSettings(int N, double Temperature, double TopP, int MaxTokens, IReadOnlyList<string> Stop, int Seed, int MaxN);
+/// <summary>Neutral: also send top_k = −1 and min_p = 0, so that llama-server (top_k 40, min_p 0.05 by default) and vLLM
+/// sample the plain tempered distribution like t2; off for servers that refuse fields beyond OpenAI's.</summary>
+public sealed record SampleSettings(int N, double Temperature, double TopP, int MaxTokens, IReadOnlyList<string> Stop, int Seed, int MaxN,
+    bool Neutral = true);
 
 /// <summary>n completions of one question: their texts, how many are correct, and what the duplicate check needs.</summary>
 public sealed record SampleOutcome(string[] Samples, int Correct, int DuplicatePairs, double? ExpectedDuplicatePairs, bool RepeatedRequest);
@@ -42,6 +45,7 @@ public sealed class SampleRequester(OpenAiClient client, string model, SampleSet
                     w.WriteNumber("n", c); w.WriteNumber("max_tokens", maxTokens);
                     w.WriteNumber("temperature", s.Temperature); w.WriteNumber("top_p", s.TopP);
                     w.WriteNumber("seed", s.Seed + a); w.WriteNumber("logprobs", 1);
+                    if (s.Neutral) { w.WriteNumber("top_k", -1); w.WriteNumber("min_p", 0); }
                     if (stop.Count > 0) { w.WriteStartArray("stop"); foreach (var x in stop) w.WriteStringValue(x); w.WriteEndArray(); }
                 }, ct);
             }

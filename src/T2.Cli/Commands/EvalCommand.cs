@@ -39,11 +39,12 @@ public static class EvalCommand
         var timeout = new Option<double>("--timeout") { Description = "Seconds per attempt.", DefaultValueFactory = _ => 120 };
         var topLogprobs = new Option<int>("--top-logprobs") { Description = "per-token protocol: how many next-token log-probabilities to ask for (the gold token must be among them).", DefaultValueFactory = _ => 1000 };
         var keyEnv = new Option<string>("--api-key-env") { Description = "Environment variable holding the API key (sent as a bearer token; never an argument, never logged).", DefaultValueFactory = _ => "OPENAI_API_KEY" };
+        var serverSamplers = new Option<bool>("--server-samplers") { Description = "Do not send top_k = −1 and min_p = 0 (leave the server's own sampler defaults; for servers that refuse non-OpenAI fields)." };
         var json = CommonOptions.Json("Print the run summaries as JSON.");
         var cmd = new Command("eval", "Evaluate models served over the OpenAI completions API into T² evidence (likelihood or samples).")
         {
             endpoint, model, tasks, checkpoint, n, d, registry, output, mode, protocol, samples, temperature, topP, maxTokens, stop, seed, maxN,
-            concurrency, retries, timeout, topLogprobs, keyEnv, json,
+            concurrency, retries, timeout, topLogprobs, keyEnv, serverSamplers, json,
         };
         cmd.SetAction(p =>
         {
@@ -52,7 +53,7 @@ public static class EvalCommand
             {
                 Mode = p.GetValue(mode) == "sample" ? EvalMode.Sample : EvalMode.Likelihood,
                 Protocol = p.GetValue(protocol) switch { "echo" => Protocol.Echo, "prompt-logprobs" => Protocol.PromptLogprobs, "per-token" => Protocol.PerToken, _ => null },
-                Sample = new SampleSettings(p.GetValue(samples), p.GetValue(temperature), p.GetValue(topP), p.GetValue(maxTokens), p.GetValue(stop) ?? [], p.GetValue(seed), p.GetValue(maxN)),
+                Sample = new SampleSettings(p.GetValue(samples), p.GetValue(temperature), p.GetValue(topP), p.GetValue(maxTokens), p.GetValue(stop) ?? [], p.GetValue(seed), p.GetValue(maxN), !p.GetValue(serverSamplers)),
                 Concurrency = p.GetValue(concurrency),
                 TopLogprobs = p.GetValue(topLogprobs),
                 Client = new ClientOptions

@@ -7,10 +7,11 @@ namespace T2.Testbed.IO;
 /// Writes a testbed model as GGUF v3 (llama.cpp's format; gguf-py in the llama.cpp tree is the reference), architecture
 /// "gpt2" — the same pre-LayerNorm blocks with biases, learned positions, fused QKV, tanh-GELU MLP and an output head tied
 /// to the token embedding (no output.weight: llama.cpp then reuses token_embd). Weights stay float32.
-/// The vocabulary is written as a WordPiece ("bert") vocabulary of whole words, each "▁word": llama.cpp's WordPiece
-/// pre-tokenizer splits on whitespace and punctuation and matches whole words greedily, which is exactly t2's word-level
-/// tokenizer on testbed text (every digit and punctuation mark is already its own space-separated word), and its pieces
-/// decode to " word" as t2's server sends them. A test checks llama-server's /tokenize against t2's ids.
+/// The vocabulary is written as a unigram ("t5", SentencePiece-style) vocabulary of whole words, each "▁word" with equal
+/// scores: llama.cpp escapes spaces as "▁" and finds the best segmentation, and with only whole-word pieces that is exactly
+/// t2's word-level tokenizer on testbed text (every digit and punctuation mark is already its own space-separated word);
+/// pieces decode to " word" as t2's server sends them. (WordPiece, "bert", segments the same but always wraps text prompts
+/// in BOS … SEP, which here would be &lt;eos&gt; … &lt;eos&gt;.) A test checks llama-server's /tokenize against t2's ids.
 /// </summary>
 public static class GgufExport
 {
@@ -57,7 +58,7 @@ public static class GgufExport
         U32("gpt2.block_count", (uint)c.Layers);
         U32("gpt2.attention.head_count", (uint)c.Heads);
         F32("gpt2.attention.layer_norm_epsilon", 1e-5f);           // LayerNorm.cs
-        Str("tokenizer.ggml.model", "bert");
+        Str("tokenizer.ggml.model", "t5");
         kv.Add(w =>
         {
             WStr(w, "tokenizer.ggml.tokens"); w.Write((uint)T.Arr); w.Write((uint)T.Str); w.Write((ulong)info.Vocabulary.Length);
@@ -68,8 +69,15 @@ public static class GgufExport
             WStr(w, "tokenizer.ggml.token_type"); w.Write((uint)T.Arr); w.Write((uint)T.I32); w.Write((ulong)info.Vocabulary.Length);
             for (int i = 0; i < info.Vocabulary.Length; i++) w.Write(i == 0 ? 3 : 1);   // 3 = control (<eos>), 1 = normal
         });
-        // <eos> (id 0) is the only special token; the WordPiece defaults (100–103) would name ordinary words here.
-        foreach (var k in new[] { "bos", "eos", "unknown", "seperator", "padding", "cls", "mask" }) U32($"tokenizer.ggml.{k}_token_id", 0);
+        kv.Add(w =>
+        {
+            WStr(w, "tokenizer.ggml.scores"); w.Write((uint)T.Arr); w.Write((uint)T.F32); w.Write((ulong)info.Vocabulary.Length);
+            for (int i = 0; i < info.Vocabulary.Length; i++) w.Write(-1f);                // equal: whole words only, no ties to break
+        });
+        // <eos> (id 0) is the only special token; the unigram defaults (eos 1, unk 2) would name ordinary words here.
+        foreach (var k in new[] { "bos", "eos", "unknown", "padding" }) U32($"tokenizer.ggml.{k}_token_id", 0);
+        Bool("tokenizer.ggml.add_space_prefix", true);
+        Bool("tokenizer.ggml.remove_extra_whitespaces", true);
         Bool("tokenizer.ggml.add_bos_token", false);
         Bool("tokenizer.ggml.add_eos_token", false);
         Bool("tokenizer.ggml.add_sep_token", false);
