@@ -67,6 +67,7 @@ public static class BenchCommand
         });
         bench.Subcommands.Add(fit);
         bench.Subcommands.Add(BuildT2(ctx));
+        bench.Subcommands.Add(ServeBench.Build(ctx));
         return bench;
     }
 

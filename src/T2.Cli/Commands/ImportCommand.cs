@@ -20,20 +20,33 @@ public static class ImportCommand
     {
         var files = new Argument<string[]>("FILE") { Description = "Log files.", Arity = ArgumentArity.OneOrMore };
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint name in the evidence.", Required = true };
-        var n = new Option<double>("--params") { Description = "N, the model's parameters (never guessed).", Required = true };
-        var d = new Option<double>("--tokens") { Description = "D, its training tokens (never guessed).", Required = true };
+        var n = new Option<double?>("--params") { Description = "N, the model's parameters (never guessed)." };
+        var d = new Option<double?>("--tokens") { Description = "D, its training tokens (never guessed)." };
+        var registry = new Option<string?>("--registry") { Description = "Registry CSV (name, params, tokens[, endpoint, model]): N and D of --checkpoint from its row." };
         var task = new Option<string?>("--task") { Description = "Task name (default: from the file name for lm-eval; humaneval; monkeys)." };
         var grade = new Option<string>("--grade") { Description = "lm-eval generations: exact (normalised), numeric (last number) or regex:PATTERN.", DefaultValueFactory = _ => "exact" };
         var output = CommonOptions.Out("Evidence CSV (rows of other checkpoints kept, this one's replaced; written atomically).");
-        var cmd = new Command(name, description) { files, checkpoint, n, d, task, output };
+        var cmd = new Command(name, description) { files, checkpoint, n, d, registry, task, output };
         if (grading) cmd.Options.Add(grade);
         cmd.SetAction(p =>
         {
-            double nn = p.GetValue(n), dd = p.GetValue(d);
-            if (!(nn >= 1) || nn > T2.Core.Planning.Limits.MaxCount) throw new UsageException("--params must lie in [1, 1e30].");
-            if (!(dd >= 1) || dd > T2.Core.Planning.Limits.MaxCount) throw new UsageException("--tokens must lie in [1, 1e30].");
             string ck = p.GetValue(checkpoint)!;
             if (ck.Length == 0) throw new UsageException("--checkpoint must not be empty.");
+            double nn, dd;
+            if (p.GetValue(registry) is { } reg)
+            {
+                if (p.GetValue(n) is not null || p.GetValue(d) is not null) throw new UsageException("give N and D either by --registry or by --params/--tokens, not both.");
+                var row = Registry.Read(reg).FirstOrDefault(r => r.Name == ck)
+                    ?? throw new InputException(reg, 0, "name", $"no row for checkpoint '{ck}'.");
+                (nn, dd) = (row.Params, row.Tokens);
+            }
+            else
+            {
+                if (p.GetValue(n) is null || p.GetValue(d) is null) throw new UsageException("--params and --tokens are required (or --registry): N and D are never guessed.");
+                (nn, dd) = (p.GetValue(n)!.Value, p.GetValue(d)!.Value);
+                if (!(nn >= 1) || nn > T2.Core.Planning.Limits.MaxCount) throw new UsageException("--params must lie in [1, 1e30].");
+                if (!(dd >= 1) || dd > T2.Core.Planning.Limits.MaxCount) throw new UsageException("--tokens must lie in [1, 1e30].");
+            }
             var grader = Grader.Parse(grading ? p.GetValue(grade)! : "exact");
             T2.IO.AtomicFile.Prepare(p.GetValue(output)!);
             var notes = new List<string>();

@@ -83,4 +83,21 @@ public class ImportTests : IDisposable
         Assert.Equal(2, r.Code);
         Assert.Contains("--params", r.Err);
     }
+
+    [Fact]
+    public void Registry_GivesNAndD_ForTheCheckpoint_AndAMissingRowIsNamed()
+    {
+        File.WriteAllText(Out("reg.csv"), "name,params,tokens\nm0,1e8,2e9\nm1,1.4e9,3e11\n");
+        var r = CliRun.Of("import", "human-eval", Example("humaneval_samples.jsonl_results.jsonl"), "--checkpoint", "m1", "--registry", Out("reg.csv"), "--out", Out("r.csv"));
+        Assert.True(r.Code == 0, r.Err);
+        var rows = Rows(Out("r.csv"));
+        Assert.All(rows, row => { Assert.Equal(1.4e9, double.Parse(row[1])); Assert.Equal(3e11, double.Parse(row[2])); });
+        var missing = CliRun.Of("import", "human-eval", Example("humaneval_samples.jsonl_results.jsonl"), "--checkpoint", "m9", "--registry", Out("reg.csv"), "--out", Out("s.csv"));
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("no row for checkpoint 'm9'", missing.Err);
+        File.WriteAllText(Out("bad.csv"), "name,params,tokens\nm1,,3e11\n");
+        var bad = CliRun.Of("import", "human-eval", Example("humaneval_samples.jsonl_results.jsonl"), "--checkpoint", "m1", "--registry", Out("bad.csv"), "--out", Out("t.csv"));
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("bad.csv:2: column 'params'", bad.Err);
+    }
 }

@@ -268,4 +268,42 @@ public class EvalTests(EvalFixture f) : IClassFixture<EvalFixture>, IDisposable
         Assert.Equal(0, errors);
         Assert.True(after - before < 64L << 20, $"managed memory grew by {(after - before) >> 20} MiB over 10,000 requests");
     }
+
+    [Fact]
+    public void GgufExport_WritesVersion3_Gpt2_WithEveryTensorAndTheVocabulary_AndOtherVersionsAreRefused()
+    {
+        var r = CliRun.Of("testbed", "export", "--checkpoint", f.CheckpointDir, "--gguf", P("m.gguf"));
+        Assert.True(r.Code == 0, r.Err);
+        var (version, tensors, meta) = T2.Testbed.IO.GgufExport.ReadHeader(P("m.gguf"));
+        Assert.Equal(3u, version);
+        Assert.Equal((ulong)(2 + 12 * f.Tiny.Config.Layers + 2), tensors);      // no output.weight: tied to token_embd
+        Assert.Equal("gpt2", meta["general.architecture"]);
+        Assert.Equal((uint)f.Tiny.Config.Context, meta["gpt2.context_length"]);
+        var tokens = (List<object>)meta["tokenizer.ggml.tokens"];
+        Assert.Equal(f.Tiny.World.Tokenizer.VocabSize, tokens.Count);
+        Assert.Equal("\u2581capital", tokens[f.Tiny.World.Tokenizer.Encode("capital")[0]]);
+        // A file of another GGUF version, and a checkpoint of another format version: clear errors, exit 2.
+        var bytes = File.ReadAllBytes(P("m.gguf")); bytes[4] = 2; File.WriteAllBytes(P("v2.gguf"), bytes);
+        var e = Assert.Throws<T2.Testbed.IO.CheckpointException>(() => T2.Testbed.IO.GgufExport.ReadHeader(P("v2.gguf")));
+        Assert.Contains("GGUF version 2", e.Message);
+        var copy = Path.Combine(_dir, "ck"); Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(f.CheckpointDir)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        var cfg = File.ReadAllText(Path.Combine(copy, "config.json")).Replace("\"version\": 1", "\"version\": 99");
+        File.WriteAllText(Path.Combine(copy, "config.json"), cfg);
+        var old = CliRun.Of("testbed", "export", "--checkpoint", copy, "--gguf", P("x.gguf"));
+        Assert.Equal(2, old.Code);
+        Assert.Contains("version", old.Err);
+        Assert.False(File.Exists(P("x.gguf")));
+    }
+
+    [Theory]
+    [InlineData("--port", "70000", "--port")]
+    [InlineData("--host", "not-an-ip", "--host")]
+    [InlineData("--workers", "0", "--workers")]
+    public void Serve_BadFlags_Exit2_BeforeLoading(string flag, string value, string expect)
+    {
+        var r = CliRun.Of("testbed", "serve", "--checkpoint", f.CheckpointDir, flag, value);
+        Assert.Equal(2, r.Code);
+        Assert.Contains(expect, r.Err);
+    }
 }
