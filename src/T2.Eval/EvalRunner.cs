@@ -74,37 +74,37 @@ public static class EvalRunner
 
         async Task One(EvalTask t, CancellationToken token)
         {
-                if (settings.Mode == EvalMode.Likelihood)
+            if (settings.Mode == EvalMode.Likelihood)
+            {
+                var s = await likelihood.ScoreAsync(chosen!.Value, t, token);
+                if (s.Censored) Interlocked.Increment(ref censored);
+                if (s.Straddled) Interlocked.Increment(ref straddled);
+                journal.Append(target.Checkpoint, t.Task, t.Id, w =>
                 {
-                    var s = await likelihood.ScoreAsync(chosen!.Value, t, token);
-                    if (s.Censored) Interlocked.Increment(ref censored);
-                    if (s.Straddled) Interlocked.Increment(ref straddled);
-                    journal.Append(target.Checkpoint, t.Task, t.Id, w =>
-                    {
-                        Head(w, "likelihood", target, t);
-                        w.WriteNumber("nll", s.Nll); w.WriteNumber("answer_tokens", s.AnswerTokens);
-                        w.WriteString("protocol", LikelihoodProtocol.Name(chosen.Value));
-                        if (s.Censored) w.WriteBoolean("nll_lower_bound", true);
-                    });
-                }
-                else
+                    Head(w, "likelihood", target, t);
+                    w.WriteNumber("nll", s.Nll); w.WriteNumber("answer_tokens", s.AnswerTokens);
+                    w.WriteString("protocol", LikelihoodProtocol.Name(chosen.Value));
+                    if (s.Censored) w.WriteBoolean("nll_lower_bound", true);
+                });
+            }
+            else
+            {
+                var o = await sampler.SampleAsync(t, token);
+                lock (warnings)
                 {
-                    var o = await sampler.SampleAsync(t, token);
-                    lock (warnings)
-                    {
-                        dupPairs += o.DuplicatePairs;
-                        if (o.ExpectedDuplicatePairs is { } e) expected += e; else haveExpected = false;
-                        if (o.RepeatedRequest) repeated++;
-                    }
-                    journal.Append(target.Checkpoint, t.Task, t.Id, w =>
-                    {
-                        Head(w, "sample", target, t);
-                        w.WriteNumber("num_samples", o.Samples.Length); w.WriteNumber("num_correct", o.Correct);
-                        w.WriteNumber("temperature", settings.Sample.Temperature); w.WriteNumber("seed", settings.Sample.Seed);
-                        w.WriteStartArray("samples"); foreach (var x in o.Samples) w.WriteStringValue(x); w.WriteEndArray();
-                    });
+                    dupPairs += o.DuplicatePairs;
+                    if (o.ExpectedDuplicatePairs is { } e) expected += e; else haveExpected = false;
+                    if (o.RepeatedRequest) repeated++;
                 }
-                Interlocked.Increment(ref done);
+                journal.Append(target.Checkpoint, t.Task, t.Id, w =>
+                {
+                    Head(w, "sample", target, t);
+                    w.WriteNumber("num_samples", o.Samples.Length); w.WriteNumber("num_correct", o.Correct);
+                    w.WriteNumber("temperature", settings.Sample.Temperature); w.WriteNumber("seed", settings.Sample.Seed);
+                    w.WriteStartArray("samples"); foreach (var x in o.Samples) w.WriteStringValue(x); w.WriteEndArray();
+                });
+            }
+            Interlocked.Increment(ref done);
         }
         if (censored > 0) warnings.Add($"{censored} question(s): the gold token was outside the top {settings.TopLogprobs} the server returned at some position; their nll is a lower bound (nll_lower_bound in the output). Raise --top-logprobs.");
         if (straddled > 0) warnings.Add($"{straddled} question(s): a token spans the prompt/answer boundary and was counted in the answer; end prompts before the separating space and start answers with it.");

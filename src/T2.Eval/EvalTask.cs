@@ -96,7 +96,12 @@ public static class EvalTasks
     }
 }
 
-/// <summary>Grading of a sampled completion: exact match after normalisation, numeric match, or a regular expression.</summary>
+/// <summary>
+/// Grading of a generated answer (t2 eval's samples and the importers' re-graded responses): exact match after
+/// normalisation; numeric — the last number in the response (the final answer, as lm-evaluation-harness's
+/// flexible-extract takes it) equals the target's; regex — the pattern's first group, or its whole match, equals the
+/// normalised target (any match counts when the target is empty).
+/// </summary>
 public static class Grader
 {
     /// <summary>Lower case, whitespace collapsed, trailing sentence punctuation dropped.</summary>
@@ -108,30 +113,32 @@ public static class Grader
 
     private static readonly Regex NumberRx = new(@"-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?", RegexOptions.CultureInvariant);
 
-    /// <summary>The first number in the text (thousands separators removed).</summary>
+    /// <summary>The last number in the text (thousands separators removed).</summary>
     public static bool TryNumber(string s, out double v)
     {
         v = 0;
-        var m = NumberRx.Match(s);
-        return m.Success && double.TryParse(m.Value.Replace(",", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out v);
+        var ms = NumberRx.Matches(s);
+        return ms.Count > 0 && double.TryParse(ms[^1].Value.Replace(",", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out v);
     }
 
-    public static bool Correct(EvalTask t, string completion)
+    public static bool Correct(EvalTask t, string completion) => Correct(t.Grade, t.Pattern, completion, t.Answer);
+
+    public static bool Correct(GradeKind kind, Regex? pattern, string completion, string answer)
     {
-        switch (t.Grade)
+        switch (kind)
         {
             case GradeKind.Numeric:
-                return TryNumber(completion, out var got) && TryNumber(t.Answer, out var want) && Math.Abs(got - want) <= 1e-9 * Math.Max(1, Math.Abs(want));
+                return TryNumber(completion, out var got) && TryNumber(answer, out var want) && Math.Abs(got - want) <= 1e-9 * Math.Max(1, Math.Abs(want));
             case GradeKind.Regex:
                 try
                 {
-                    var m = t.Pattern!.Match(completion);
+                    var m = pattern!.Match(completion);
                     if (!m.Success) return false;
-                    return m.Groups.Count < 2 || t.Answer.Length == 0 ? true : Normalise(m.Groups[1].Value) == Normalise(t.Answer);
+                    return answer.Trim().Length == 0 || Normalise(m.Groups.Count > 1 ? m.Groups[1].Value : m.Value) == Normalise(answer);
                 }
                 catch (RegexMatchTimeoutException) { return false; }
             default:
-                return Normalise(completion) == Normalise(t.Answer);
+                return Normalise(completion) == Normalise(answer);
         }
     }
 }

@@ -25,24 +25,11 @@ public sealed record Grader(string Kind, Regex? Pattern)
         catch (ArgumentException e) { throw new UsageException($"--grade regex: {e.Message}"); }
     }
 
-    private static readonly Regex Number = new(@"-?\d[\d,]*(?:\.\d+)?", RegexOptions.CultureInvariant);
-
-    /// <summary>exact: equal after trimming, lower-casing and collapsing spaces; numeric: the last number in the response
-    /// equals the target's number; regex: the extracted answer equals the normalised target.</summary>
-    public bool Correct(string response, string target) => Kind switch
-    {
-        "numeric" => LastNumber(response) is { } a && LastNumber(target) is { } b && a == b,
-        "regex" => Pattern!.Match(response) is { Success: true } m && Norm(m.Groups.Count > 1 ? m.Groups[1].Value : m.Value) == Norm(target),
-        _ => Norm(response) == Norm(target),
-    };
-
-    private static decimal? LastNumber(string s)
-    {
-        var ms = Number.Matches(s);
-        return ms.Count > 0 && decimal.TryParse(ms[^1].Value.Replace(",", ""), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-    }
-
-    public static string Norm(string s) => Regex.Replace(s.Trim().ToLowerInvariant(), @"\s+", " ");
+    /// <summary>One grader for t2 eval and the importers (T2.Eval.Grader: exact after normalisation, the last number,
+    /// or the pattern's group).</summary>
+    public bool Correct(string response, string target) =>
+        T2.Eval.Grader.Correct(Kind switch { "numeric" => T2.Eval.GradeKind.Numeric, "regex" => T2.Eval.GradeKind.Regex, _ => T2.Eval.GradeKind.Exact },
+            Pattern, response, target);
 }
 
 /// <summary>

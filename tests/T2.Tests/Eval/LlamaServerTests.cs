@@ -38,8 +38,8 @@ public sealed class LlamaServerFixture : IAsyncLifetime
         Assert.True(r.Code == 0, r.Err);
         int port = EvalFixture.FreePort();
         Url = $"http://127.0.0.1:{port}";
-        // Flash attention off and a float32 KV cache: llama.cpp's CPU flash attention works in fp16 (it moves answer NLL
-        // by up to 4e-3 here); -np 4 slots, so n > 4 per request is refused and t2 eval must split.
+        // Flash attention off and a float32 KV cache: llama.cpp's CPU flash-attention path loses precision (it moves answer
+        // NLL by up to 4e-3 here); -np 4 slots, so n > 4 per request is refused and t2 eval must split.
         var psi = new ProcessStartInfo(Binary, ["-m", Gguf, "-c", Eval.Tiny.Config.Context.ToString(), "--host", "127.0.0.1", "--port", port.ToString(),
             "-t", "1", "-np", "4", "-ctk", "f32", "-ctv", "f32", "-fa", "off", "--no-webui", "-a", EvalFixture.Model])
         { RedirectStandardError = true, RedirectStandardOutput = true };
