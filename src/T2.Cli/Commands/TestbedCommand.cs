@@ -27,6 +27,7 @@ public static class TestbedCommand
         cmd.Subcommands.Add(Logits(ctx));
         cmd.Subcommands.Add(LadderCommand.Build(ctx));
         foreach (var c in ServeCommand.Build(ctx)) cmd.Subcommands.Add(c);
+        cmd.Subcommands.Add(FinetuneCommand.Build(ctx));
         return cmd;
     }
 

@@ -5,6 +5,14 @@ namespace T2.Cli.Data;
 /// <summary>Parses comma-separated numeric option values ("1,10,1e3").</summary>
 public static class ParseLists
 {
+    /// <summary>A comma-separated list of names (trimmed, none empty).</summary>
+    public static string[] Strings(string text, string flag)
+    {
+        var items = text.Split(',').Select(x => x.Trim()).ToArray();
+        if (items.Length == 0 || items.Any(x => x.Length == 0)) throw new UsageException($"{flag} '{text}': expected comma-separated names.");
+        return items;
+    }
+
     public static double[] Doubles(string text, string flag)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -29,6 +29,9 @@ public sealed record CheckpointInfo
     public bool Finished { get; init; }
     public double FinalLoss { get; init; } = double.NaN;
     public List<double[]> LossHistory { get; init; } = [];
+    /// <summary>Null for a pretrained (base) checkpoint; for a fine-tuned one, where it came from and how it was made.
+    /// Model, world, vocabulary, Train and TokensSeen stay the base's: D in the evidence is pretraining tokens.</summary>
+    public T2.Testbed.Training.PostTraining? PostTraining { get; init; }
 }
 
 /// <summary>

@@ -274,6 +274,62 @@ public sealed class SyntheticWorld
         return qs;
     }
 
+    /// <summary>
+    /// A training split for post-training: <paramref name="perFamily"/> questions per family generated with the same
+    /// difficulty settings as <see cref="Questions"/> but disjoint from them — knowledge asks entities the evaluation does
+    /// not, arithmetic and analogy draw from the pairs the stream uses (the evaluation's are held out), memorised spatial
+    /// asks places that are not held out; anything equal to an evaluation prompt is skipped. Deterministic in the seed.
+    /// </summary>
+    public IReadOnlyList<Question> TrainingQuestions(IReadOnlyCollection<string> families, int perFamily, int seed)
+    {
+        if (perFamily < 1) throw new ArgumentException("the training split needs at least one question per family.");
+        foreach (var f in families)
+            if (!Families.Contains(f)) throw new ArgumentException($"unknown family '{f}' (families: {string.Join(", ", Families)}).");
+        var eval = Questions();
+        var evalPrompts = eval.Select(q => q.Prompt).ToHashSet(StringComparer.Ordinal);
+        var rng = new Random(Mix(_seed, seed, 0x7a1a));
+        var qs = new List<Question>();
+        double nameSpace = Math.Pow(Options.Syllables, Options.AnswerSyllables);
+        var evalEntities = Enumerable.Range(0, Options.QuestionsPerFamily).Select(i => (int)((long)i * Options.Entities / Options.QuestionsPerFamily) % Options.Entities).ToHashSet();
+        var trainPlaces = Enumerable.Range(0, _places.Length).Where(i => !IsHeldOutPlace(i) && _level[i] >= Options.MinHops && _level[i] <= Options.MaxHops).ToArray();
+        foreach (var family in Families.Where(families.Contains))
+        {
+            int made = 0, tries = 0;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (made < perFamily)
+            {
+                if (++tries > 200 * perFamily + 10_000)
+                    throw new ArgumentException($"family '{family}' has fewer than {perFamily} training questions disjoint from the evaluation (made {made}).");
+                (string Prompt, string Answer, double Space) q;
+                switch (family)
+                {
+                    case "knowledge":
+                        int e = Sample(_entityCdf, rng);
+                        if (evalEntities.Contains(e)) continue;
+                        q = ($"capital of {_entities[e]} is", _capitals[e], nameSpace); break;
+                    case "arithmetic": { var (_, p, a, sp) = Addition(rng, heldOut: false); q = (p, a, sp); break; }
+                    case "analogy": { var (_, p, a) = Analogy(rng, heldOut: false); q = (p, a, nameSpace); break; }
+                    default:
+                        if (Options.SpatialInContext) { var (_, p, a, sp) = Containment(rng); q = (p, a, sp); }
+                        else
+                        {
+                            if (trainPlaces.Length == 0) throw new ArgumentException("world: no place outside the held-out set lies at the asked depths.");
+                            int place = trainPlaces[rng.Next(trainPlaces.Length)];
+                            var (p, a) = MapQuestion(place);
+                            q = (p, a, Math.Pow((double)Options.Syllables * Options.Syllables, _level[place]));
+                        }
+                        break;
+                }
+                if (evalPrompts.Contains(q.Prompt)) continue;
+                // Distinct within the split while the family has room (small sets — places, entities — then repeat).
+                if (!seen.Add(q.Prompt) && tries < 20 * perFamily) continue;
+                qs.Add(new($"{family}-train-{made:D4}", family, q.Prompt, q.Answer, q.Space));
+                made++;
+            }
+        }
+        return qs;
+    }
+
     /// <summary>Mean over a family's questions of the chance that k uniform guesses include the answer.</summary>
     public static double GuessFloor(IEnumerable<Question> questions, double k)
     {
