@@ -10,7 +10,7 @@ namespace T2.Cli.Commands;
 /// <summary><c>t2 testbed ladder</c>: train and evaluate every point of a ladder spec, resumably, into one evidence table.</summary>
 public static class LadderCommand
 {
-    public sealed record Settings(string Spec, string? Out, string? ExtraFrom, int? Parallel, bool PrintSpec, bool Json);
+    public sealed record Settings(string Spec, string? Out, string? ExtraFrom, int? Parallel, bool PrintSpec, bool Json, string[]? PostTrain = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -20,10 +20,12 @@ public static class LadderCommand
         var parallel = new Option<int?>("--parallel") { Description = "Runs trained side by side (default: the spec's, else the core count)." };
         parallel.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 or > 64) r.AddError("--parallel must lie in [1, 64]."); });
         var print = new Option<bool>("--print-spec") { Description = "Print the spec as JSON (a starting point for your own) and stop." };
+        var postTrain = new Option<string?>("--post-train") { Description = "Also fine-tune and evaluate every checkpoint: ft, sft or ft,sft (settings: the spec's finetune object) → DIR/evidence-VARIANT.csv." };
         var json = CommonOptions.Json("Print the ladder summary as JSON.");
         var cmd = new Command("ladder", "Train and evaluate a ladder (isoFLOP spreads per budget, overtrained extras, planned points); resumable.")
-        { spec, output, extra, parallel, print, json };
-        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(spec)!, p.GetValue(output), p.GetValue(extra), p.GetValue(parallel), p.GetValue(print), p.GetValue(json))));
+        { spec, output, extra, parallel, print, postTrain, json };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(spec)!, p.GetValue(output), p.GetValue(extra), p.GetValue(parallel), p.GetValue(print), p.GetValue(json),
+            p.GetValue(postTrain) is { } pt ? ParseLists.Strings(pt, "--post-train") : null)));
         return cmd;
     }
 
@@ -36,6 +38,11 @@ public static class LadderCommand
         var spec = Resolve(s.Spec);
         spec.Validate(s.Spec);
         if (s.Parallel is { } par) spec = spec with { Parallel = par };
+        if (s.PostTrain is { } variants)
+        {
+            spec = spec with { PostTrain = [.. spec.PostTrain, .. variants.Where(v => !spec.PostTrain.Contains(v))] };
+            spec.Validate("--post-train");
+        }
         if (s.ExtraFrom is { } planPath) spec = spec.WithExtra(PlanExtras.Read(planPath, spec), planPath);
         if (s.PrintSpec) { ctx.Out.WriteLine(spec.ToJson()); return 0; }
         if (s.Out is null) throw new UsageException("--out DIR is required (the ladder directory).");
@@ -49,12 +56,14 @@ public static class LadderCommand
         if (s.Json || Console.IsErrorRedirected)
         {
             // Piped: one progress line per finished run on stderr, nothing redrawn.
-            int last = -1;
+            int last = -1; string lastPhase = "train";
             var progress = new SyncProgress<LadderProgress>(r =>
             {
-                if (r.RunsDone == last) return;
-                last = r.RunsDone;
-                ctx.Error.WriteLine($"t2: {r.RunsDone}/{r.RunsTotal} runs, {100 * r.FlopsDone / r.FlopsTotal:F0}% of FLOPs, {r.TokensPerSecond:N0} tok/s, ETA {r.Eta:hh\\:mm\\:ss}");
+                if (r.RunsDone == last && r.Phase == lastPhase) return;
+                (last, lastPhase) = (r.RunsDone, r.Phase);
+                ctx.Error.WriteLine(r.Phase == "train"
+                    ? $"t2: {r.RunsDone}/{r.RunsTotal} runs, {100 * r.FlopsDone / r.FlopsTotal:F0}% of FLOPs, {r.TokensPerSecond:N0} tok/s, ETA {r.Eta:hh\\:mm\\:ss}"
+                    : $"t2: post-training {r.RunsDone}/{r.RunsTotal} checkpoints, {100 * r.FlopsDone / Math.Max(1e-300, r.FlopsTotal):F0}% of its FLOPs, ETA {r.Eta:hh\\:mm\\:ss}");
             });
             result = LadderRunner.Run(s.Out, spec, progress);
         }
@@ -66,8 +75,8 @@ public static class LadderCommand
                     var task = pc.AddTask("ladder", maxValue: 1);
                     var progress = new SyncProgress<LadderProgress>(r =>
                     {
-                        task.Value = r.FlopsDone / r.FlopsTotal;
-                        task.Description = $"{r.RunsDone}/{r.RunsTotal} runs · {T2.Core.Health.Num.G(r.FlopsDone)}/{T2.Core.Health.Num.G(r.FlopsTotal)} FLOPs · {r.TokensPerSecond:N0} tok/s · ETA {r.Eta:hh\\:mm\\:ss}";
+                        task.Value = r.FlopsDone / Math.Max(1e-300, r.FlopsTotal);
+                        task.Description = r.Phase != "train" ? $"post-training {r.RunsDone}/{r.RunsTotal} checkpoints · ETA {r.Eta:hh\\:mm\\:ss}" : $"{r.RunsDone}/{r.RunsTotal} runs · {T2.Core.Health.Num.G(r.FlopsDone)}/{T2.Core.Health.Num.G(r.FlopsTotal)} FLOPs · {r.TokensPerSecond:N0} tok/s · ETA {r.Eta:hh\\:mm\\:ss}";
                     });
                     result = LadderRunner.Run(s.Out, spec, progress);
                     task.Value = 1;
@@ -98,6 +107,9 @@ public static class LadderCommand
         ctx.Console.MarkupLine($"{result.Trained} run(s) trained, {result.Skipped} already finished, in {result.Seconds:F0} s; " +
             $"overall {T2.Core.Health.Num.G(result.OverallFlopsPerSecond)} FLOP/s with {result.Parallel} side by side (best single run {T2.Core.Health.Num.G(result.BestSingleRunFlopsPerSecond)} FLOP/s)");
         ctx.Console.MarkupLine($"evidence → {Markup.Escape(result.EvidencePath)}{(result.SamplesPath is { } s2 ? $", samples → {Markup.Escape(s2)}" : "")}");
+        foreach (var v in spec.PostTrain)
+            ctx.Console.MarkupLine($"{v.ToUpperInvariant()} of every checkpoint (same settings and steps) → {Markup.Escape(LadderRunner.EvidencePath(s.Out, v))}; " +
+                $"cost and answer-NLL gains → {Markup.Escape(LadderRunner.PostTrainingPath(s.Out))}");
         return 0;
     }
 }

@@ -19,7 +19,7 @@ namespace T2.Cli.Commands;
 /// </summary>
 public static class ValidateCommand
 {
-    public sealed record Settings(string Ladder, string? Out, double? CInf, int Starts, int Bootstrap, bool Json);
+    public sealed record Settings(string Ladder, string? Out, double? CInf, int Starts, int Bootstrap, bool Json, string? Variant = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -29,28 +29,53 @@ public static class ValidateCommand
         var starts = new Option<int>("--starts") { Description = "Approach 1 starts (see 'fit t2').", DefaultValueFactory = _ => 500 };
         starts.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 129 || v > 1_000_000) r.AddError("--starts must lie in [129, 1000000]."); });
         var bootstrap = CommonOptions.Bootstrap("checkpoints");
+        var variant = new Option<string?>("--variant") { Description = "base, ft or sft: validate one variant (default: the base models, then every post-trained variant the ladder has, side by side)." };
+        variant.AcceptOnlyFromAmong("base", "ft", "sft");
         var json = CommonOptions.Json("Print validation.json to stdout instead of tables.");
         var cmd = new Command("validate", "RQ2 (predict overtrained runs), Table 1 (overtrained vs loss-optimal at their own k) and RQ1 (planned models trained and measured) on a ladder.")
-        { ladder, output, cInf, starts, bootstrap, json };
-        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(ladder)!, p.GetValue(output), p.GetValue(cInf), p.GetValue(starts), p.GetValue(bootstrap), p.GetValue(json))));
+        { ladder, output, cInf, starts, bootstrap, variant, json };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(ladder)!, p.GetValue(output), p.GetValue(cInf), p.GetValue(starts), p.GetValue(bootstrap), p.GetValue(json),
+            p.GetValue(variant))));
         return cmd;
     }
 
-    public static string FitPath(string dir) => Path.Combine(dir, "fit.json");
-    public static string PlanPath(string dir) => Path.Combine(dir, "plan.json");
-    public static string ValidationPath(string dir) => Path.Combine(dir, "validation.json");
+    public static string FitPath(string dir, string variant = "base") => Path.Combine(dir, variant == "base" ? "fit.json" : $"fit-{variant}.json");
+    public static string PlanPath(string dir, string variant = "base") => Path.Combine(dir, variant == "base" ? "plan.json" : $"plan-{variant}.json");
+    public static string ValidationPath(string dir, string variant = "base") => Path.Combine(dir, variant == "base" ? "validation.json" : $"validation-{variant}.json");
 
     public static int Run(CliContext ctx, Settings s)
+    {
+        string dir = s.Ladder;
+        if (!Directory.Exists(dir)) throw new InputException(dir, 0, null, File.Exists(dir) ? "is a file; --ladder takes the ladder directory." : "no such ladder directory.");
+        var specPath0 = LadderRunner.SpecPath(dir);
+        if (!File.Exists(specPath0)) throw new InputException(specPath0, 0, null, "missing: not a ladder directory (run 't2 testbed ladder --out DIR' first).");
+        var spec0 = LadderSpec.Load(specPath0);
+        if (s.Variant is { } one)
+        {
+            if (one != "base" && !spec0.PostTrain.Contains(one)) throw new UsageException($"--variant {one}: this ladder has no {one} models (run 't2 testbed ladder --post-train {one}').");
+            return RunVariant(ctx, s, one);
+        }
+        if (s.Out is not null && spec0.PostTrain.Count > 0) throw new UsageException("--out names one file: with post-trained variants, give --variant too (default files: DIR/validation[-VARIANT].json).");
+        int code = RunVariant(ctx, s, "base");
+        foreach (var v in spec0.PostTrain.Where(v => File.Exists(LadderRunner.EvidencePath(dir, v))))
+        {
+            if (!s.Json) ctx.Console.MarkupLine($"[bold]after {v.ToUpperInvariant()}[/] (every checkpoint post-trained with the same settings and steps):");
+            code = Math.Max(code, RunVariant(ctx, s, v));
+        }
+        return code;
+    }
+
+    private static int RunVariant(CliContext ctx, Settings s, string variant)
     {
         string dir = s.Ladder;
         if (!Directory.Exists(dir)) throw new InputException(dir, 0, null, File.Exists(dir) ? "is a file; --ladder takes the ladder directory." : "no such ladder directory.");
         var specPath = LadderRunner.SpecPath(dir);
         if (!File.Exists(specPath)) throw new InputException(specPath, 0, null, "missing: not a ladder directory (run 't2 testbed ladder --out DIR' first).");
         var spec = LadderSpec.Load(specPath);
-        var evPath = LadderRunner.EvidencePath(dir);
-        if (!File.Exists(evPath)) throw new InputException(evPath, 0, null, "missing: the ladder has no finished run yet.");
+        var evPath = LadderRunner.EvidencePath(dir, variant);
+        if (!File.Exists(evPath)) throw new InputException(evPath, 0, null, variant == "base" ? "missing: the ladder has no finished run yet." : $"missing: no {variant} run has finished yet.");
         if (s.CInf is { } ci && (!(ci > 0) || ci > T2.Core.Planning.Limits.MaxFlops)) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
-        string outPath = s.Out ?? ValidationPath(dir);
+        string outPath = s.Out ?? ValidationPath(dir, variant);
         T2.IO.AtomicFile.Prepare(outPath);
         var records = LadderRunner.Records(dir, spec).ToDictionary(r => r.Id, StringComparer.Ordinal);
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -58,15 +83,16 @@ public static class ValidateCommand
         // 1. Fits on the isoFLOP runs only.
         var fitSettings = new FitT2Command.Settings(evPath, "both", null, FitPath(dir), false, EvidenceData.Columns.Defaults,
             ["kind=isoflop"], null, "aggregate", "profile", s.Starts, s.Bootstrap, null, 0, 0.95, null, null, false);
+        fitSettings = fitSettings with { Out = FitPath(dir, variant) };
         var (doc, _) = FitT2Command.Fit(ctx, fitSettings);
-        var fits = FitTasks.Select(doc, null, FitPath(dir));
+        var fits = FitTasks.Select(doc, null, FitPath(dir, variant));
 
         // 2. Evidence of every run, likelihood and (when sampled) counts, and the run metadata.
         var table = DataTable.Read(evPath);
         var cols = EvidenceData.Columns.Defaults;
         var lik = EvidenceData.Read(table, cols, null);
         Dictionary<string, List<CheckpointEvidence>>? smp = null;
-        if (File.Exists(LadderRunner.SamplesPath(dir)) && DataTable.Read(LadderRunner.SamplesPath(dir)) is { Rows.Count: > 0 } st)
+        if (File.Exists(LadderRunner.SamplesPath(dir, variant)) && DataTable.Read(LadderRunner.SamplesPath(dir, variant)) is { Rows.Count: > 0 } st)
             smp = EvidenceData.Read(st, cols, null);
         int kind = table.IndexOf("kind"), label = table.IndexOf("label"), seed = table.IndexOf("seed"), ck = table.IndexOf("checkpoint"), c = table.IndexOf("C_train");
         if (kind < 0 || label < 0 || seed < 0 || c < 0) throw new InputException(evPath, 1, null, "not ladder evidence (needs kind, label, seed and C_train columns).");
@@ -84,7 +110,7 @@ public static class ValidateCommand
 
         // 3. The plan at the largest budget (what RQ1 trains), in 't2 plan --json' form.
         var plans = fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = cTrain, CInf = cInf }, null)).ToList();
-        T2.IO.AtomicFile.WriteAllText(PlanPath(dir), PlanCommand.ToJson(plans));
+        T2.IO.AtomicFile.WriteAllText(PlanPath(dir, variant), PlanCommand.ToJson(plans));
 
         // 4. RQ2, Table 1, RQ1.
         var input = new ValidationInput
@@ -94,11 +120,15 @@ public static class ValidateCommand
         };
         var result = LadderValidation.Run(input);
         var guess = GuessFloors(spec, runs.Values.Min(r => r.N), cInf);
-        string text = ToJson(result, spec, dir, guess, sw.Elapsed.TotalSeconds);
+        // The paper's Fig. 5: the optimal tokens per parameter against C_train, per task and approach, with the baseline's.
+        var frontier = spec.Budgets.Order().SelectMany(b => fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = b, CInf = cInf }, null))).ToList();
+        var post = variant == "base" ? null : PostTraining(dir, variant);
+        string text = ToJson(result, spec, dir, guess, sw.Elapsed.TotalSeconds, variant, frontier, post);
         T2.IO.AtomicFile.WriteAllText(outPath, text);
         if (s.Json) { ctx.Out.WriteLine(text); return 0; }
         Render(ctx.Console, result, guess);
-        ctx.Console.MarkupLine($"fit (isoFLOP runs only) → {Markup.Escape(FitPath(dir))}; plan at C_train = {Num.G(cTrain)}, C_inf = {Num.G(cInf)} → {Markup.Escape(PlanPath(dir))}; validation → {Markup.Escape(outPath)} ({sw.Elapsed.TotalSeconds:F0} s)");
+        if (post is not null) RenderPost(ctx.Console, post);
+        ctx.Console.MarkupLine($"fit (isoFLOP runs only) → {Markup.Escape(FitPath(dir, variant))}; plan at C_train = {Num.G(cTrain)}, C_inf = {Num.G(cInf)} → {Markup.Escape(PlanPath(dir, variant))}; validation → {Markup.Escape(outPath)} ({sw.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }
 
@@ -110,10 +140,74 @@ public static class ValidateCommand
         return world.Questions().GroupBy(q => q.Family).Select(g => (g.Key, k, T2.Testbed.World.SyntheticWorld.GuessFloor(g, k))).ToList();
     }
 
-    public static string ToJson(LadderValidationResult r, LadderSpec spec, string dir, List<(string Family, double K, double Floor)> guess, double seconds) => Json.Write(w =>
+    /// <summary>Per family, post-training's effect on the evaluation questions against tokens per parameter: the answer-NLL
+    /// gain of every checkpoint, and Spearman's ρ between gain and tokens per parameter ("are overtrained models harder to
+    /// fine-tune?": ρ &lt; 0 says yes), with post-training's cost.</summary>
+    public sealed record PostSummary(string Variant, List<(string Checkpoint, string Family, double N, double TokensPerParam, double Before, double After)> Rows,
+        List<(string Family, double Rho, int Runs, double MeanGain)> ByFamily, double Flops, double Seconds, int Steps);
+
+    private static PostSummary? PostTraining(string dir, string variant)
+    {
+        var path = LadderRunner.PostTrainingPath(dir);
+        if (!File.Exists(path)) return null;
+        var t = DataTable.Read(path);
+        int ck = t.IndexOf("checkpoint"), v = t.IndexOf("variant"), fam = t.IndexOf("family"), n = t.IndexOf("N_params"), tpp = t.IndexOf("tokens_per_param"),
+            b = t.IndexOf("nll_before"), a = t.IndexOf("nll_after"), fl = t.IndexOf("post_flops"), sec = t.IndexOf("post_seconds"), st = t.IndexOf("post_steps");
+        var rows = t.Rows.Where(r => r.Values[v] == variant)
+            .Select(r => (r.Values[ck], r.Values[fam], t.Number(r, n), t.Number(r, tpp), t.Number(r, b), t.Number(r, a), t.Number(r, fl), t.Number(r, sec), t.Number(r, st))).ToList();
+        if (rows.Count == 0) return null;
+        var byFamily = rows.GroupBy(r => r.Item2).Select(g =>
+        {
+            var x = g.Select(r => Math.Log(r.Item4)).ToArray(); var y = g.Select(r => r.Item5 - r.Item6).ToArray();
+            double rho = x.Length >= 3 ? MathNet.Numerics.Statistics.Correlation.Spearman(x, y) : double.NaN;
+            return (g.Key, rho, g.Count(), y.Average());
+        }).OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
+        var perRun = rows.GroupBy(r => r.Item1).Select(g => g.First()).ToList();
+        return new PostSummary(variant, rows.Select(r => (r.Item1, r.Item2, r.Item3, r.Item4, r.Item5, r.Item6)).ToList(), byFamily,
+            perRun.Sum(r => r.Item7), perRun.Sum(r => r.Item8), (int)perRun.Max(r => r.Item9));
+    }
+
+    private static void RenderPost(IAnsiConsole console, PostSummary p)
+    {
+        var t = new Table().Title($"post-training ({p.Variant}): answer-NLL gain on the evaluation questions vs tokens per parameter")
+            .AddColumn("family").AddColumn(new TableColumn("checkpoints").RightAligned()).AddColumn(new TableColumn("mean gain (nats)").RightAligned())
+            .AddColumn(new TableColumn("Spearman ρ(gain, log D/N)").RightAligned());
+        foreach (var f in p.ByFamily) t.AddRow(f.Family, f.Runs.ToString(CultureInfo.InvariantCulture), f.MeanGain.ToString("F3", CultureInfo.InvariantCulture), double.IsNaN(f.Rho) ? "—" : f.Rho.ToString("F2", CultureInfo.InvariantCulture));
+        console.Write(t);
+        console.MarkupLine($"ρ < 0: the more overtrained the checkpoint, the less post-training helped it. {p.Steps} steps per checkpoint; {Num.G(p.Flops)} post-training FLOPs in all ({p.Seconds:F0} s), counted in no budget.");
+    }
+
+    public static string ToJson(LadderValidationResult r, LadderSpec spec, string dir, List<(string Family, double K, double Floor)> guess, double seconds,
+        string variant = "base", List<ApproachPlan>? frontier = null, PostSummary? post = null) => Json.Write(w =>
     {
         w.WriteStartObject();
-        w.WriteString("ladder", dir); w.WriteString("spec", spec.Name); w.Number("c_train", r.CTrain); w.Number("c_inf", r.CInf); w.Number("seconds", seconds);
+        w.WriteString("ladder", dir); w.WriteString("spec", spec.Name); w.WriteString("variant", variant);
+        w.Number("c_train", r.CTrain); w.Number("c_inf", r.CInf); w.Number("seconds", seconds);
+        if (frontier is not null)
+        {
+            w.WriteStartArray("frontier");
+            foreach (var f in frontier)
+            {
+                w.WriteStartObject(); w.WriteString("task", f.Task); w.WriteString("approach", f.Approach); w.Number("c_train", f.Budget.CTrain);
+                w.Number("tokens_per_param", f.Plan.Optimum.TokensPerParameter); w.Number("N", f.Plan.Optimum.N); w.Number("k", f.Plan.Optimum.K);
+                w.Number("chinchilla_tokens_per_param", f.Plan.Chinchilla.TokensPerParameter); w.WriteString("severity", f.Trust.Severity.ToString().ToLowerInvariant()); w.WriteString("verdict", f.Trust.Verdict);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (post is not null)
+        {
+            w.WriteStartObject("post_training");
+            w.Number("flops", post.Flops); w.Number("seconds", post.Seconds); w.WriteNumber("steps_per_checkpoint", post.Steps);
+            w.WriteString("counted_in_budget", "no (as the paper)");
+            w.WriteStartArray("by_family");
+            foreach (var f in post.ByFamily) { w.WriteStartObject(); w.WriteString("task", f.Family); w.WriteNumber("checkpoints", f.Runs); w.Number("mean_nll_gain", f.MeanGain); w.Number("spearman_gain_vs_log_tokens_per_param", f.Rho); w.WriteEndObject(); }
+            w.WriteEndArray();
+            w.WriteStartArray("checkpoints");
+            foreach (var x in post.Rows) { w.WriteStartObject(); w.WriteString("checkpoint", x.Checkpoint); w.WriteString("task", x.Family); w.Number("N", x.N); w.Number("tokens_per_param", x.TokensPerParam); w.Number("nll_before", x.Before); w.Number("nll_after", x.After); w.WriteEndObject(); }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteString("fit", "both approaches fitted on the isoFLOP runs only (fit.json)");
         w.WriteStartArray("guess_floor");
         foreach (var g in guess) { w.WriteStartObject(); w.WriteString("task", g.Family); w.Number("k", g.K); w.Number("pass_at_k", g.Floor); w.WriteEndObject(); }

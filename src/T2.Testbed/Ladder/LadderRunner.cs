@@ -12,7 +12,12 @@ namespace T2.Testbed.Ladder;
 
 /// <summary>One overall progress report: runs and FLOPs done of the total, throughput and ETA, and what is running.</summary>
 public sealed record LadderProgress(int RunsDone, int RunsTotal, double FlopsDone, double FlopsTotal, double TokensPerSecond,
-    TimeSpan Eta, IReadOnlyList<string> Running);
+    TimeSpan Eta, IReadOnlyList<string> Running, string Phase = "train");
+
+/// <summary>What post-training one checkpoint recorded (runs/ID/VARIANT/post.json): its cost and the answer NLL of the
+/// evaluation questions before and after, per family (the fine-tuning gain against tokens per parameter).</summary>
+public sealed record PostRecord(string Id, string Variant, long N, long Tokens, double TokensPerParam, int Steps, long PostTokens, double PostFlops,
+    double Seconds, double FinalLoss, Dictionary<string, double> NllBefore, Dictionary<string, double> NllAfter);
 
 /// <summary>What one finished run recorded (runs/ID/run.json): its point, final loss and how fast it trained.</summary>
 public sealed record RunRecord(string Id, string Kind, string Label, string Shape, int Seed, long N, long NNonEmbedding, long Tokens,
@@ -39,6 +44,10 @@ public static class LadderRunner
     public static string EvidencePath(string dir) => Path.Combine(dir, "evidence.csv");
     public static string SamplesPath(string dir) => Path.Combine(dir, "samples.csv");
     public static string RunDir(string dir, string id) => Path.Combine(dir, "runs", id);
+    /// <summary>DIR/evidence.csv for the base models, DIR/evidence-ft.csv and DIR/evidence-sft.csv after post-training.</summary>
+    public static string EvidencePath(string dir, string variant) => variant == "base" ? EvidencePath(dir) : Path.Combine(dir, $"evidence-{variant}.csv");
+    public static string SamplesPath(string dir, string variant) => variant == "base" ? SamplesPath(dir) : Path.Combine(dir, $"samples-{variant}.csv");
+    public static string PostTrainingPath(string dir) => Path.Combine(dir, "post-training.csv");
 
     /// <summary>
     /// The spec to run in a ladder directory: a rerun must ask for the same ladder as the one started there (spec.json), but
@@ -52,10 +61,14 @@ public static class LadderRunner
         LadderSpec old;
         try { old = LadderSpec.Parse(File.ReadAllText(path), path); }
         catch (LadderSpecException e) { throw new LadderSpecException(path, e.Field, "this ladder directory's own spec no longer reads: " + e.Message); }
-        string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0 }).ToJson();
+        string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0, PostTrain = [] }).ToJson();
         if (Core(old) != Core(spec))
             throw new LadderSpecException(dir, "", "holds a different ladder (its spec.json differs in more than extra points or parallel); use another --out");
-        return spec with { Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Contains(x))] };
+        return spec with
+        {
+            Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Contains(x))],
+            PostTrain = [.. old.PostTrain, .. spec.PostTrain.Where(v => !old.PostTrain.Contains(v))],
+        };
     }
 
     public static LadderResult Run(string dir, LadderSpec spec, IProgress<LadderProgress>? progress = null, CancellationToken cancel = default)
@@ -124,10 +137,117 @@ public static class LadderRunner
         if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
         cancel.ThrowIfCancellationRequested();
         WriteCombined(dir, spec, plan);
+        if (spec.PostTrain.Count > 0) PostTrainAll(dir, spec, plan, world, questions, workers: Math.Max(1, parallel), progress, cancel);
         double secs = sw.Elapsed.TotalSeconds;
         double trainedFlops = todo.Sum(r => r.Flops);
         return new LadderResult(dir, plan.Runs.Count, todo.Count, skipped, secs, trainedFlops, trainedFlops / Math.Max(1e-9, secs), bestSingle,
             parallel, EvidencePath(dir), spec.Eval.SampleN > 0 ? SamplesPath(dir) : null);
+    }
+
+    /// <summary>
+    /// Post-training phase: every finished checkpoint, for every variant of the spec, fine-tuned with the same settings and
+    /// steps (runs/ID/VARIANT/checkpoint), then evaluated like the base (likelihood.csv, samples.csv, post.json); the
+    /// variant's evidence is DIR/evidence-VARIANT.csv with a variant column. Resumable in the same way as the base runs.
+    /// </summary>
+    private static void PostTrainAll(string dir, LadderSpec spec, LadderPlan plan, SyntheticWorld world, IReadOnlyList<Question> qs, int workers,
+        IProgress<LadderProgress>? progress, CancellationToken cancel)
+    {
+        var jobs = plan.Runs.SelectMany(r => spec.PostTrain.Select(v => (Run: r, Variant: v))).ToList();
+        long exampleTokens = Finetuner.Examples(world, spec.FinetuneOptions(PostTrainMode.Ft), spec.Train.Sequence).Sum(e => (long)e.Tokens) * spec.Finetune.Epochs;
+        double Flops((LadderPoint Run, string Variant) j) => 6.0 * j.Run.N * exampleTokens;
+        var todo = jobs.Where(j => !File.Exists(VariantLikelihoodPath(dir, j.Run, j.Variant))).ToList();
+        double total = jobs.Sum(Flops), doneFlops = jobs.Except(todo).Sum(Flops);
+        int done = jobs.Count - todo.Count;
+        var gate = new object(); var errors = new List<Exception>();
+        var queue = new Queue<(LadderPoint Run, string Variant)>(todo.OrderByDescending(Flops));
+        var sw = Stopwatch.StartNew(); double here = 0;
+        var running = new HashSet<string>();
+        void Report()
+        {
+            double rate = here / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
+            var eta = rate > 0 ? TimeSpan.FromSeconds(Math.Min(1e7, (total - doneFlops) / rate)) : TimeSpan.Zero;
+            progress?.Report(new LadderProgress(done, jobs.Count, doneFlops, total, rate / Math.Max(1, 6.0 * plan.Runs.Average(r => r.N)), eta, [.. running], "post-train"));
+        }
+        Report();
+        int n = Math.Min(workers, Math.Max(1, todo.Count));
+        void Worker()
+        {
+            WorkerPool.SerialOnThisThread = n > 1;
+            while (true)
+            {
+                (LadderPoint Run, string Variant) j;
+                lock (gate) { if (errors.Count > 0 || queue.Count == 0 || cancel.IsCancellationRequested) return; j = queue.Dequeue(); running.Add($"{j.Run.Id}/{j.Variant}"); }
+                try
+                {
+                    PostTrainOne(dir, spec, world, qs, j.Run, j.Variant, cancel);
+                    lock (gate) { done++; doneFlops += Flops(j); here += Flops(j); running.Remove($"{j.Run.Id}/{j.Variant}"); WriteCombinedVariants(dir, spec, plan); Report(); }
+                }
+                catch (Exception e) { lock (gate) { errors.Add(e); running.Remove($"{j.Run.Id}/{j.Variant}"); } }
+            }
+        }
+        var threads = Enumerable.Range(0, n).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
+        cancel.ThrowIfCancellationRequested();
+        WriteCombinedVariants(dir, spec, plan);
+    }
+
+    private static string VariantDir(string dir, LadderPoint r, string v) => Path.Combine(RunDir(dir, r.Id), v);
+    private static string VariantLikelihoodPath(string dir, LadderPoint r, string v) => Path.Combine(VariantDir(dir, r, v), "likelihood.csv");
+    private static string VariantSamplesPath(string dir, LadderPoint r, string v) => Path.Combine(VariantDir(dir, r, v), "samples.csv");
+    private static string PostRecordPath(string dir, LadderPoint r, string v) => Path.Combine(VariantDir(dir, r, v), "post.json");
+
+    private static void PostTrainOne(string dir, LadderSpec spec, SyntheticWorld world, IReadOnlyList<Question> qs, LadderPoint r, string v, CancellationToken cancel)
+    {
+        string baseCkpt = Path.Combine(RunDir(dir, r.Id), "checkpoint"), ckpt = Path.Combine(VariantDir(dir, r, v), "checkpoint");
+        var o = spec.FinetuneOptions(v == "sft" ? PostTrainMode.Sft : PostTrainMode.Ft);
+        var sw = Stopwatch.StartNew();
+        var info = Finetuner.Run(baseCkpt, ckpt, o, null, cancel);
+        double secs = sw.Elapsed.TotalSeconds;
+        cancel.ThrowIfCancellationRequested();
+        var before = Checkpoint.Load(baseCkpt, withOptimizer: false).Model;
+        var after = Checkpoint.Load(ckpt, withOptimizer: false).Model;
+        var lik0 = Evaluator.Likelihood(before, world.Tokenizer, qs);
+        var lik = Evaluator.Likelihood(after, world.Tokenizer, qs);
+        QuestionResult[]? smp = spec.Eval.SampleN > 0 ? Evaluator.Sample(after, world.Tokenizer, qs, spec.Eval.SampleN, spec.Eval.Temperature, spec.Eval.SampleSeed) : null;
+        var pt = info.PostTraining!;
+        var rec = new PostRecord(r.Id, v, r.N, info.TokensSeen, (double)info.TokensSeen / r.N, pt.TotalSteps, pt.Tokens, pt.Flops, secs, pt.FinalLoss,
+            lik0.GroupBy(x => x.Question.Family).ToDictionary(g => g.Key, g => g.Average(x => x.Nll)),
+            lik.GroupBy(x => x.Question.Family).ToDictionary(g => g.Key, g => g.Average(x => x.Nll)));
+        T2.IO.AtomicFile.WriteAllText(PostRecordPath(dir, r, v), JsonSerializer.Serialize(rec, LadderSpec.Json));
+        if (smp is not null) T2.IO.AtomicFile.WriteAllText(VariantSamplesPath(dir, r, v), Rows(r, info.TokensSeen, smp, likelihood: false, v));
+        T2.IO.AtomicFile.WriteAllText(VariantLikelihoodPath(dir, r, v), Rows(r, info.TokensSeen, lik, likelihood: true, v));
+    }
+
+    /// <summary>DIR/evidence-VARIANT.csv (and samples) from every post-trained run, and DIR/post-training.csv: the cost and
+    /// the answer-NLL gain per run, variant and family.</summary>
+    public static void WriteCombinedVariants(string dir, LadderSpec spec, LadderPlan plan)
+    {
+        var post = new StringBuilder("checkpoint,variant,N_params,D_tokens,tokens_per_param,family,nll_before,nll_after,post_steps,post_tokens,post_flops,post_seconds\n");
+        foreach (var v in spec.PostTrain)
+        {
+            var lik = new StringBuilder(EvidenceHeader.Replace(",task,", ",variant,task,") + "\n");
+            var smp = new StringBuilder(SamplesHeader.Replace(",task,", ",variant,task,") + "\n");
+            foreach (var r in plan.Runs)
+            {
+                if (!File.Exists(VariantLikelihoodPath(dir, r, v))) continue;
+                lik.Append(File.ReadAllText(VariantLikelihoodPath(dir, r, v)));
+                if (File.Exists(VariantSamplesPath(dir, r, v))) smp.Append(File.ReadAllText(VariantSamplesPath(dir, r, v)));
+                if (File.Exists(PostRecordPath(dir, r, v)))
+                {
+                    var rec = JsonSerializer.Deserialize<PostRecord>(File.ReadAllText(PostRecordPath(dir, r, v)), LadderSpec.Json)!;
+                    string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+                    foreach (var fam in rec.NllBefore.Keys.Order(StringComparer.Ordinal))
+                        post.AppendLine(string.Join(',', rec.Id, v, rec.N.ToString(CultureInfo.InvariantCulture), rec.Tokens.ToString(CultureInfo.InvariantCulture),
+                            F(rec.TokensPerParam), fam, F(rec.NllBefore[fam]), F(rec.NllAfter[fam]), rec.Steps.ToString(CultureInfo.InvariantCulture),
+                            rec.PostTokens.ToString(CultureInfo.InvariantCulture), F(rec.PostFlops), F(rec.Seconds)));
+                }
+            }
+            T2.IO.AtomicFile.WriteAllText(EvidencePath(dir, v), lik.ToString());
+            if (spec.Eval.SampleN > 0) T2.IO.AtomicFile.WriteAllText(SamplesPath(dir, v), smp.ToString());
+        }
+        T2.IO.AtomicFile.WriteAllText(PostTrainingPath(dir), post.ToString());
     }
 
     private static string LikelihoodPath(string dir, LadderPoint r) => Path.Combine(RunDir(dir, r.Id), "likelihood.csv");
@@ -166,7 +286,7 @@ public static class LadderRunner
         return rec;
     }
 
-    private static string Rows(LadderPoint r, long tokens, QuestionResult[] results, bool likelihood)
+    private static string Rows(LadderPoint r, long tokens, QuestionResult[] results, bool likelihood, string? variant = null)
     {
         var sb = new StringBuilder();
         string prefix = string.Join(',', r.Id, LadderPoint.KindName(r.Kind), r.Label, r.Seed.ToString(CultureInfo.InvariantCulture), r.Shape.Name,
@@ -174,7 +294,9 @@ public static class LadderRunner
             (6.0 * r.N * tokens).ToString("R", CultureInfo.InvariantCulture));
         foreach (var q in results)
         {
-            sb.Append(prefix).Append(',').Append(q.Question.Family).Append(',').Append(q.Question.Id).Append(',');
+            sb.Append(prefix).Append(',');
+            if (variant is not null) sb.Append(variant).Append(',');
+            sb.Append(q.Question.Family).Append(',').Append(q.Question.Id).Append(',');
             sb.AppendLine(likelihood ? q.Nll.ToString("R", CultureInfo.InvariantCulture) : $"{q.Samples},{q.Correct}");
         }
         return sb.ToString();

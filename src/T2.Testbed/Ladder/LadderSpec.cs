@@ -1,3 +1,4 @@
+using T2.Testbed.Training;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -49,6 +50,16 @@ public sealed record LadderEval
 /// A ladder: training budgets with an isoFLOP spread of shapes around each one's optimum, overtrained extras, extra points
 /// from a plan, the world's difficulty dials, evaluation and seeds. JSON with snake_case fields (see README "Ladder spec").
 /// </summary>
+/// <summary>Post-training of every checkpoint (issue 11; the paper's RQ3): the same settings and steps for each.</summary>
+public sealed record LadderFinetune
+{
+    public int Epochs { get; init; } = 6;
+    public double LearningRate { get; init; } = 2e-4;
+    public int Batch { get; init; } = 8;
+    public int TrainQuestions { get; init; } = 200;
+    public int Seed { get; init; } = 1;
+}
+
 public sealed record LadderSpec
 {
     public string Name { get; init; } = "custom";
@@ -66,6 +77,9 @@ public sealed record LadderSpec
     public List<int> ExtraSeeds { get; init; } = [1, 2];
     /// <summary>Runs trained side by side (0: chosen from the core count).</summary>
     public int Parallel { get; init; }
+    /// <summary>Post-training variants to make of every checkpoint: "ft", "sft" (none by default).</summary>
+    public List<string> PostTrain { get; init; } = [];
+    public LadderFinetune Finetune { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -103,6 +117,13 @@ public sealed record LadderSpec
     }
 
     /// <summary>Every check that can be made before training starts; the first failure names its field.</summary>
+    /// <summary>The post-training settings of one variant.</summary>
+    public FinetuneOptions FinetuneOptions(PostTrainMode mode) => new()
+    {
+        Mode = mode, Epochs = Finetune.Epochs, LearningRate = Finetune.LearningRate, Batch = Finetune.Batch,
+        TrainQuestions = Finetune.TrainQuestions, Seed = Finetune.Seed, CheckpointSeconds = Train.CheckpointSeconds,
+    };
+
     public void Validate(string source)
     {
         void Fail(string field, string msg) => throw new LadderSpecException(source, field, msg);
@@ -147,6 +168,12 @@ public sealed record LadderSpec
         if (ExtraSeeds is null || ExtraSeeds.Count == 0) Fail("extra_seeds", "at least one seed is needed");
         if (ExtraSeeds!.Distinct().Count() != ExtraSeeds!.Count) Fail("extra_seeds", "a seed is listed twice");
         if (Parallel < 0 || Parallel > 64) Fail("parallel", $"{Parallel} must lie in [0, 64]");
+        if (PostTrain is null) Fail("post_train", "missing");
+        for (int i = 0; i < PostTrain!.Count; i++)
+            if (PostTrain[i] is not ("ft" or "sft")) Fail($"post_train[{i}]", $"'{PostTrain[i]}' is not ft or sft");
+        if (PostTrain.Distinct().Count() != PostTrain.Count) Fail("post_train", "a variant is listed twice");
+        if (Finetune is null) Fail("finetune", "missing");
+        if (FinetuneOptions(PostTrainMode.Ft).Problem() is { } fp) Fail("finetune." + fp.Split(' ')[0].Replace("-", "_"), fp);
         var world = new SyntheticWorld(WorldSeed, World);
         int longest = world.Questions().Max(q => world.Tokenizer.Encode(q.Prompt).Length + world.Tokenizer.Encode(q.Answer).Length);
         if (longest > Train.Sequence) Fail("train.sequence", $"{Train.Sequence} is shorter than the longest question ({longest} tokens)");

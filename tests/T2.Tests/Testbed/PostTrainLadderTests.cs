@@ -1,0 +1,96 @@
+using System.Text.Json;
+using T2.Testbed.Ladder;
+using T2.Tests.Cli;
+
+namespace T2.Tests.Testbed;
+
+/// <summary>The tiny ladder with every checkpoint post-trained (FT and SFT, one short epoch), once, then validated per variant.</summary>
+public sealed class PostTrainLadderFixture : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("t2-ptl-").FullName;
+    public string Ladd => Path.Combine(Dir, "ladder");
+    public string SpecPath { get; }
+    public CliRun Ladder { get; }
+    public CliRun Again { get; }
+    public CliRun Validate { get; }
+    public string EvidenceFtBefore { get; }
+
+    public PostTrainLadderFixture()
+    {
+        SpecPath = Path.Combine(Dir, "tiny.json");
+        File.WriteAllText(SpecPath, (TinyLadder.Spec with { Finetune = new LadderFinetune { Epochs = 1, TrainQuestions = 20 } }).ToJson());
+        Ladder = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd, "--post-train", "ft,sft");
+        EvidenceFtBefore = File.Exists(LadderRunner.EvidencePath(Ladd, "ft")) ? File.ReadAllText(LadderRunner.EvidencePath(Ladd, "ft")) : "";
+        Again = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd, "--json");
+        Validate = CliRun.Of("validate", "--ladder", Ladd, "--starts", "200");
+    }
+
+    public void Dispose() => Directory.Delete(Dir, true);
+}
+
+public class PostTrainLadderTests(PostTrainLadderFixture f) : IClassFixture<PostTrainLadderFixture>
+{
+    [Fact]
+    public void EveryCheckpoint_IsPostTrained_WithAVariantColumn_AndTheSameSteps()
+    {
+        Assert.True(f.Ladder.Code == 0, f.Ladder.Err);
+        var base0 = File.ReadAllLines(LadderRunner.EvidencePath(f.Ladd)).Skip(1).ToList();
+        foreach (var v in new[] { "ft", "sft" })
+        {
+            var lines = File.ReadAllLines(LadderRunner.EvidencePath(f.Ladd, v));
+            Assert.Contains(",variant,task,", lines[0]);
+            Assert.Equal(base0.Count, lines.Length - 1);                       // every run × question, once
+            Assert.All(lines.Skip(1), l => Assert.Contains($",{v},", l));
+            // D stays the pretraining tokens: the same (checkpoint, N, D) as the base rows.
+            Assert.Equal(base0.Select(l => string.Join(',', l.Split(',')[..9])).Distinct(), lines.Skip(1).Select(l => string.Join(',', l.Split(',')[..9])).Distinct());
+        }
+        var post = File.ReadAllLines(LadderRunner.PostTrainingPath(f.Ladd)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(2 * base0.Select(l => l.Split(',')[0]).Distinct().Count() * 4, post.Count);   // runs × variants × families
+        Assert.Single(post.Select(p => p[8]).Distinct());                                            // the same steps for every checkpoint
+        // Post-training lowered the evaluation answer NLL on average (the split teaches the question format).
+        Assert.True(post.Average(p => double.Parse(p[6]) - double.Parse(p[7])) > 0);
+    }
+
+    [Fact]
+    public void ARerun_TrainsAndPostTrainsNothing_AndKeepsTheEvidence()
+    {
+        Assert.Equal(0, f.Again.Code);
+        Assert.Equal(f.EvidenceFtBefore, File.ReadAllText(LadderRunner.EvidencePath(f.Ladd, "ft")));
+        Assert.Equal(0, JsonDocument.Parse(f.Again.Out).RootElement.GetProperty("trained").GetInt32());
+    }
+
+    [Fact]
+    public void Validate_ReportsEachVariant_WithFrontierAndFineTuningGain()
+    {
+        Assert.True(f.Validate.Code == 0, f.Validate.Err);
+        foreach (var v in new[] { "base", "ft", "sft" })
+        {
+            using var d = JsonDocument.Parse(File.ReadAllText(T2.Cli.Commands.ValidateCommand.ValidationPath(f.Ladd, v)));
+            var r = d.RootElement;
+            Assert.Equal(v, r.GetProperty("variant").GetString());
+            Assert.True(r.GetProperty("table1").GetArrayLength() > 0);
+            Assert.Contains(r.GetProperty("frontier").EnumerateArray(), x => x.GetProperty("task").GetString() == "macro");
+            Assert.Equal(v != "base", r.TryGetProperty("post_training", out var pt));
+            if (v != "base")
+            {
+                Assert.Equal(4, pt.GetProperty("by_family").GetArrayLength());
+                Assert.True(pt.GetProperty("flops").GetDouble() > 0);
+            }
+        }
+        Assert.Contains("after FT", f.Validate.Console);
+        Assert.Contains("Spearman", f.Validate.Console);
+        var fit = CliRun.Of("fit", "t2", "--data", LadderRunner.EvidencePath(f.Ladd, "sft"), "--approach", "1", "--where", "kind=isoflop", "--starts", "200", "--out", Path.Combine(f.Dir, "fit-sft.json"));
+        Assert.True(fit.Code == 0, fit.Err);
+    }
+
+    [Fact]
+    public void AnUnknownVariant_IsASpecError_BeforeAnyTraining()
+    {
+        var r = CliRun.Of("testbed", "ladder", "--spec", f.SpecPath, "--out", Path.Combine(f.Dir, "other"), "--post-train", "rl");
+        Assert.Equal(2, r.Code);
+        Assert.Contains("post_train[0]", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(f.Dir, "other", "runs")));
+        var v = CliRun.Of("validate", "--ladder", Path.Combine(f.Ladd), "--variant", "ft", "--out", Path.Combine(f.Dir, "v.json"));
+        Assert.True(v.Code == 0, v.Err);
+    }
+}
