@@ -305,7 +305,10 @@ public static class HtmlReport
     {
         double D(JsonElement e, string n) => e.TryGetProperty(n, out var x) && x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN;
         string S(JsonElement e, string n) => e.TryGetProperty(n, out var x) && x.ValueKind == JsonValueKind.String ? x.GetString()! : "";
-        sb.Append("<section id=\"validation\"><h2>Validation</h2>");
+        string variant = S(v, "variant") is { Length: > 0 } vv ? vv : "base";
+        sb.Append("<section id=\"validation\"><h2>Validation").Append(variant == "base" ? "" : $" after {E(variant.ToUpperInvariant())}").Append("</h2>");
+        if (variant != "base")
+            sb.Append("<p>Every checkpoint of the ladder post-trained with the same settings and steps, then fitted and validated as the base models (the paper's RQ3).</p>");
         if (v.TryGetProperty("guess_floor", out var gf) && gf.ValueKind == JsonValueKind.Array)
             sb.Append("<p>Guessing floor (k uniform guesses of the answer's form, at the ladder's largest k): ")
               .Append(E(string.Join(", ", gf.EnumerateArray().Select(g => $"{S(g, "task")} {Pct(D(g, "pass_at_k"))} at k = {D(g, "k"):0}")))).Append(".</p>");
@@ -341,6 +344,23 @@ public static class HtmlReport
                   .Append($"<td class=\"num\">{M(D(m, "mean"))}{Seeds(m)}</td><td class=\"num\">{G(D(c, "N"))}, {D(c, "D") / D(c, "N"):0}, {D(c, "k"):0.#}</td><td class=\"num\">{M(D(c, "predicted"))}</td>")
                   .Append($"<td class=\"num\">{M(D(c, "measured"))}{Seeds(c)}</td></tr>");
             }
+            sb.Append("</table></div>");
+        }
+        if (v.TryGetProperty("frontier", out var fr) && fr.ValueKind == JsonValueKind.Array && fr.GetArrayLength() > 0)
+        {
+            sb.Append("<h3>Optimal tokens per parameter against C_train (the paper's Fig. 5)</h3><div class=\"scroll\"><table><tr><th>task</th><th>approach</th><th>C_train</th><th>T² D/N</th><th>N</th><th>k</th><th>Chinchilla D/N</th><th>trust</th></tr>");
+            foreach (var r in fr.EnumerateArray())
+                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td>{E(S(r, "approach"))}</td><td class=\"num\">{G(D(r, "c_train"))}</td><td class=\"num\">{D(r, "tokens_per_param"):0}</td><td class=\"num\">{G(D(r, "N"))}</td>")
+                  .Append($"<td class=\"num\">{D(r, "k"):0.#}</td><td class=\"num\">{D(r, "chinchilla_tokens_per_param"):0}</td><td>{E(S(r, "severity"))}</td></tr>");
+            sb.Append("</table></div>");
+        }
+        if (v.TryGetProperty("post_training", out var pt) && pt.ValueKind == JsonValueKind.Object)
+        {
+            sb.Append("<h3>Fine-tuning gain against tokens per parameter</h3><p>Mean answer-NLL gain on the evaluation questions and Spearman's ρ between the gain and log D/N (ρ &lt; 0: overtrained checkpoints gain less). ")
+              .Append($"Post-training cost {G(D(pt, "flops"))} FLOPs in all, {D(pt, "steps_per_checkpoint"):0} steps per checkpoint, counted in no budget.</p>")
+              .Append("<div class=\"scroll\"><table><tr><th>task</th><th>checkpoints</th><th>mean gain (nats)</th><th>ρ(gain, log D/N)</th></tr>");
+            foreach (var r in pt.GetProperty("by_family").EnumerateArray())
+                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td class=\"num\">{D(r, "checkpoints"):0}</td><td class=\"num\">{D(r, "mean_nll_gain"):0.000}</td><td class=\"num\">{(double.IsFinite(D(r, "spearman_gain_vs_log_tokens_per_param")) ? D(r, "spearman_gain_vs_log_tokens_per_param").ToString("0.00", CultureInfo.InvariantCulture) : "—")}</td></tr>");
             sb.Append("</table></div>");
         }
         if (v.TryGetProperty("notes", out var notes))

@@ -167,7 +167,7 @@ public static class LadderValidation
             var ch = Side(t, chin);
             var best = ot.Select(r => (Run: r, Side: Side(t, r))).MaxBy(x => x.Side.PassAtK);
             rows.Add(new Table1Row(t.Task, c, input.CInf, best.Side, ch, best.Side.PassAtK / ch.PassAtK,
-                best.Side.SampledPassAtK is { } a && ch.SampledPassAtK is { } b && b > 0 ? a / b : null));
+                best.Side.SampledPassAtK is { } a && ch.SampledPassAtK is { } b && b > 0 ? a / b + 0.0 : null));   // + 0.0: no "-0" from −expm1(0)
         }
         if (input.Tasks.Count >= 2)
         {
@@ -182,7 +182,7 @@ public static class LadderValidation
             var ch = Mean(chin);
             var best = ot.Select(Mean).MaxBy(x => x.PassAtK)!;
             rows.Add(new Table1Row(MacroTask.Name, c, input.CInf, best, ch, best.PassAtK / ch.PassAtK,
-                best.SampledPassAtK is { } a && ch.SampledPassAtK is { } b && b > 0 ? a / b : null));
+                best.SampledPassAtK is { } a && ch.SampledPassAtK is { } b && b > 0 ? a / b + 0.0 : null));
         }
         if (input.Tasks.Any(t => t.Samples is null)) notes.Add("Table 1: the ladder did not sample (eval.sample_n = 0), so only the exact pass@k from likelihood is given.");
         return rows;

@@ -290,6 +290,12 @@ public class ReportBrowserTests(TinyLadderFixture f)
                         Path = Path.Combine(shots, $"report-{name}-{id}.png"), FullPage = true,
                         Clip = new() { X = 0, Y = (float)top, Width = w, Height = (float)Math.Min(1400, height) },
                     });
+                    if (height > 1400)   // and the section's end, where the post-training tables sit
+                        await page.ScreenshotAsync(new()
+                        {
+                            Path = Path.Combine(shots, $"report-{name}-{id}-end.png"), FullPage = true,
+                            Clip = new() { X = 0, Y = (float)(top + height - 1400), Width = w, Height = 1400 },
+                        });
                 }
             }
             await page.CloseAsync();
