@@ -26,11 +26,12 @@ public static class PlanCommand
         var tpq = new Option<double?>("--tokens-per-query") { Description = "Tokens L per sampled answer (with --c-total)." };
         var task = new Option<string?>("--task") { Description = "Plan only this task." };
         var level = CommonOptions.Level();
+        var stop = new Option<bool>("--stop-on-success") { Description = "A verifier stops sampling at the first success: C_inf buys expected samples, k becomes a cap (Approach 2 only)." };
         var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
         var strict = CommonOptions.Strict();
         var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
             "or, for a loss-law fit file, the compute-optimal (N, D).")
-        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, json, strict };
+        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, json, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -43,12 +44,29 @@ public static class PlanCommand
             }
             var doc = FitFile.Read(path);
             var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
+            bool sos = p.GetValue(stop);
+            if (sos && (p.GetValue(k) is not null || p.GetValue(integerK)))
+                throw new UsageException("--stop-on-success plans the cap from the expected samples C_inf/2N: drop --k and --integer-k.");
             var plans = new List<ApproachPlan>();
+            var tasks = FitTasks.Select(doc, p.GetValue(task), path, sos);
             foreach (var b in budgets)
-                foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
+                foreach (var t in tasks)
                     plans.AddRange(TaskPlanner.Plan(t, b, p.GetValue(level)));
-            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans));
-            else Render(ctx.Console, plans);
+            Func<ApproachPlan, PlanPoint, double?>? cap = sos ? (pa, pt) => Cap(tasks, pa, pt) : null;
+            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, cap));
+            else
+            {
+                Render(ctx.Console, plans);
+                if (sos)
+                {
+                    ctx.Console.MarkupLine("Stop at the first success: k* and k_c above are expected samples per query (what C_inf pays for); the caps:");
+                    foreach (var pa in plans)
+                    {
+                        string C(double? c) => c is { } v ? Format.Sig(v) : "per task";
+                        ctx.Console.MarkupLine(Markup.Escape($"  {pa.Task}: cap {C(Cap(tasks, pa, pa.Plan.Optimum))} for the T² optimum, {C(Cap(tasks, pa, pa.Plan.Chinchilla))} for the baseline"));
+                    }
+                }
+            }
             return CommonOptions.Exit(0, p.GetValue(strict), plans.SelectMany(Findings));
         });
         return cmd;
@@ -79,12 +97,20 @@ public static class PlanCommand
         return ParseLists.Flops(cTrain, "--c-train").Select(c => new PlanBudget { CTrain = c, CInf = cInf ?? 0, FixedK = k, IntegerK = integerK }).ToList();
     }
 
-    private static void Point(System.Text.Json.Utf8JsonWriter w, PlanPoint o)
+    /// <summary>Under stop-at-success, the cap whose expected samples are the plan's k (null for the macro: each task has its own).</summary>
+    private static double? Cap(List<FittedTask> tasks, ApproachPlan pa, PlanPoint pt)
     {
-        w.Number("N", o.N); w.Number("D", o.D); w.Number("k", o.K); w.Number("tokens_per_param", o.TokensPerParameter); w.Number("predicted", o.Predicted);
+        var law = tasks.FirstOrDefault(t => t.Task == pa.Task)?.Approaches.FirstOrDefault(a => a.Approach == pa.Approach)?.Metric.Law;
+        return law is null ? null : StopOnSuccess.Cap(law, law.Loss.Predict(pt.N, pt.D), pt.K);
     }
 
-    public static string ToJson(List<ApproachPlan> plans) => Json.Write(w =>
+    private static void Point(System.Text.Json.Utf8JsonWriter w, PlanPoint o, double? cap = null, bool sos = false)
+    {
+        w.Number("N", o.N); w.Number("D", o.D); w.Number("k", o.K); w.Number("tokens_per_param", o.TokensPerParameter); w.Number("predicted", o.Predicted);
+        if (sos) { w.Number("expected_samples", o.K); if (cap is { } c) w.Number("k_cap", c); else w.WriteNull("k_cap"); }
+    }
+
+    public static string ToJson(List<ApproachPlan> plans, Func<ApproachPlan, PlanPoint, double?>? cap = null) => Json.Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("plans");
@@ -96,7 +122,8 @@ public static class PlanCommand
             if (b.CTotal is { } ct) { w.Number("c_total", ct); w.Number("queries", b.Queries); w.Number("tokens_per_query", b.TokensPerQuery); }
             else { w.Number("c_train", b.CTrain); if (b.FixedK is { } fk) w.Number("fixed_k", fk); else w.Number("c_inf", b.CInf); }
             w.WriteBoolean("integer_k", b.IntegerK);
-            Point(w, o);
+            if (cap is not null) w.WriteBoolean("stop_on_success", true);
+            Point(w, o, cap?.Invoke(pa, o), cap is not null);
             w.WriteStartArray("flat_n_within_1pct"); w.Number(pa.Plan.FlatNMin); w.Number(pa.Plan.FlatNMax); w.WriteEndArray();
             w.WriteBoolean("at_search_boundary", pa.Plan.AtSearchBoundary);
             if (pa.Intervals is { } iv)
@@ -107,7 +134,7 @@ public static class PlanCommand
             }
             TrustJson.Trust(w, pa.Trust);
             w.WriteStartObject("chinchilla");
-            Point(w, c);
+            Point(w, c, cap?.Invoke(pa, c), cap is not null);
             w.Number("k_unrounded", pa.Plan.ChinchillaRawK);
             TrustJson.Trust(w, pa.ChinchillaTrust);
             w.WriteEndObject();

@@ -30,7 +30,7 @@ public sealed record FittedTask(string Task, IReadOnlyList<FittedApproach> Appro
 public static class FittedTasks
 {
     public static PlanMetric A1Metric(Approach1Law l) => new("nll_k", l.Predict, false);
-    public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true);
+    public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true) { Law = l };
 
     /// <summary>
     /// The planner's view of a task. The Chinchilla baseline's stage-1 law is Approach 2's stage 1 when there is one, else

@@ -3,7 +3,12 @@ using T2.Core.Laws;
 namespace T2.Core.Planning;
 
 /// <summary>What the planner optimises: Approach 1's loss (minimise) or Approach 2's accuracy (maximise).</summary>
-public sealed record PlanMetric(string Name, Func<double, double, double, double> Evaluate, bool Maximize);
+public sealed record PlanMetric(string Name, Func<double, double, double, double> Evaluate, bool Maximize)
+{
+    /// <summary>Approach 2's law behind the metric (null for Approach 1 and the macro): what per-question planning options
+    /// such as <see cref="StopOnSuccess"/> need.</summary>
+    public T2.Core.Laws.Approach2Law? Law { get; init; }
+}
 
 /// <summary>
 /// A budget. Default (paper): training 6ND = <see cref="CTrain"/> and inference per served token 2Nk = <see cref="CInf"/>, both

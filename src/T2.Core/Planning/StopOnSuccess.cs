@@ -1,0 +1,82 @@
+using T2.Core.Laws;
+using T2.Core.Special;
+
+namespace T2.Core.Planning;
+
+/// <summary>
+/// Sampling that stops at the first success (a verifier — unit tests, an answer checker — says when a sample passes).
+/// For a question with single-sample accuracy p and a cap of k samples, the samples drawn are min(k, first success), so
+/// E[samples | p] = Σ_{j&lt;k} (1 − p)^j = (1 − (1 − p)^k)/p, and under Approach 2's p ~ Beta(a, b)
+///   E[samples] = Σ_{j&lt;k} B(a, b + j)/B(a, b) = ((a + b − 1)/(a − 1))·(1 − B(a − 1, b + k)/B(a − 1, b))   (a &gt; 1),
+/// which is far below k when most questions are easy; pass@k is unchanged (the cap is k). A plan then spends C_inf on
+/// expected samples: the planner's k = C_inf/(2N) is the expected number, and the cap is the k whose expectation it is.
+/// </summary>
+public static class StopOnSuccess
+{
+    /// <summary>The largest cap considered (beyond it a plan would promise accuracy no deployment waits for).</summary>
+    public const double MaxCap = 1e6;
+
+    /// <summary>E[samples] under Beta(a, b) with cap k ≥ 0 (real k: the same integral form, exact at integers).</summary>
+    public static double ExpectedSamples(double a, double b, double k)
+    {
+        if (!(k >= 0)) throw new ArgumentOutOfRangeException(nameof(k), k, "the cap must be ≥ 0.");
+        if (k == 0) return 0;
+        if (a > 1)
+            return (a + b - 1) / (a - 1) * -Precise.Expm1(BetaFunctions.LogBetaRatio(a - 1, b, k));
+        // a ≤ 1: E[1/p] is infinite, so sum the terms B(a, b + j)/B(a, b) directly up to J, then integrate their smooth tail
+        // t(x) = Γ(a+b)Γ(b+x)/(Γ(b)Γ(a+b+x)) ≈ C·(x + b + (a − 1)/2)^(−a) (relative error O(x⁻²)): Σ_{J ≤ j < k} t(j) is the
+        // midpoint rule for ∫ t over [J − ½, k − ½].
+        const int J = 256;
+        double s = 0;
+        int whole = (int)Math.Min(Math.Floor(k), J);
+        for (int j = 0; j < whole; j++) s += Math.Exp(BetaFunctions.LogBetaRatio(a, b, j));
+        if (k <= J) return s + (k - whole) * Math.Exp(BetaFunctions.LogBetaRatio(a, b, whole));
+        double c = Math.Exp(BetaFunctions.LogBetaRatio(a, b, J)) * Math.Pow(J + b + (a - 1) / 2, a);
+        double u0 = J - 0.5 + b + (a - 1) / 2, u1 = k - 0.5 + b + (a - 1) / 2;
+        return s + c * (Math.Abs(a - 1) < 1e-12 ? Math.Log(u1 / u0) : (Math.Pow(u1, 1 - a) - Math.Pow(u0, 1 - a)) / (1 - a));
+    }
+
+    /// <summary>E[samples] at a stage-1 loss, with the Beta family's limits (p fixed at μ when ν → ∞; p ∈ {0, 1} when ν → 0).</summary>
+    public static double ExpectedSamples(Approach2Law law, double loss, double k)
+    {
+        double mu = law.Mu(loss), nu = law.Nu(loss);
+        if (double.IsPositiveInfinity(nu) || double.IsPositiveInfinity(mu * nu) || double.IsPositiveInfinity((1 - mu) * nu))
+            return -double.ExpM1(k * double.LogP1(-mu)) / mu;
+        if (mu * nu == 0 || (1 - mu) * nu == 0) return mu + (1 - mu) * k;
+        return ExpectedSamples(mu * nu, (1 - mu) * nu, k);
+    }
+
+    /// <summary>The cap k ∈ [1, MaxCap] whose expected samples equal <paramref name="expected"/> (MaxCap when even that
+    /// cap costs less; 1 when one sample already costs more).</summary>
+    public static double Cap(Approach2Law law, double loss, double expected)
+    {
+        if (!(expected > 1)) return 1;
+        if (ExpectedSamples(law, loss, MaxCap) <= expected) return MaxCap;
+        double lo = 0, hi = Math.Log(MaxCap);                   // bisection in log k: E[samples] increases with k
+        for (int i = 0; i < 80; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (ExpectedSamples(law, loss, Math.Exp(mid)) < expected) lo = mid; else hi = mid;
+        }
+        return Math.Exp(0.5 * (lo + hi));
+    }
+
+    /// <summary>Approach 2's metric under stop-at-success: the planner's k is the expected samples per query.</summary>
+    public static PlanMetric Metric(Approach2Law law) => new("acc_k_stop_on_success", (n, d, m) =>
+    {
+        double loss = law.Loss.Predict(n, d);
+        return law.AccuracyAtLoss(loss, Cap(law, loss, m));
+    }, true) { Law = law };
+
+    /// <summary>The task with Approach 2 planned under stop-at-success (Approach 1's NLL_k has no per-question p, so it is
+    /// left out: its cost of k samples does not change with a verifier).</summary>
+    public static FittedTask Apply(FittedTask t) => t with
+    {
+        Approaches = t.Approaches.Where(a => a.Metric.Law is not null).Select(a => a with
+        {
+            Metric = Metric(a.Metric.Law!),
+            Replicates = a.Replicates.Select(r => r with { Metric = r.Metric.Law is { } l ? Metric(l) : r.Metric }).ToList(),
+            Valley = a.Valley.Select(v => v.Law is { } l ? Metric(l) : v).ToList(),
+        }).ToList(),
+    };
+}
