@@ -10,15 +10,16 @@ public static class FitTasks
     /// The tasks asked for, as the planner sees them: every task and then "macro" (the mean of the tasks' predictions) when
     /// the file has two or more; <paramref name="task"/> picks one of them, "macro" included.
     /// </summary>
-    public static List<FittedTask> Select(FitFile.Doc doc, string? task, string path, bool stopOnSuccess = false)
+    public static List<FittedTask> Select(FitFile.Doc doc, string? task, string path, bool stopOnSuccess = false, bool adaptiveK = false)
     {
         var all = doc.Tasks.Select(FitFile.Fitted).ToList();
-        if (stopOnSuccess)
+        if (stopOnSuccess || adaptiveK)
         {
-            // Before the macro is formed, so that the macro averages the tasks' stop-at-success accuracies.
-            all = all.Select(StopOnSuccess.Apply).ToList();
+            // Before the macro is formed, so that the macro averages the tasks' own accuracies under the sampling policy.
+            Func<FittedTask, FittedTask> policy = stopOnSuccess ? StopOnSuccess.Apply : AdaptiveK.Apply;
+            all = all.Select(policy).ToList();
             if (all.All(t => t.Approaches.Count == 0))
-                throw new InputException(path, 0, "approach2", "--stop-on-success plans with Approach 2's per-question Beta; this fit file has no Approach 2.");
+                throw new InputException(path, 0, "approach2", $"{(stopOnSuccess ? "--stop-on-success" : "--adaptive-k")} plans with Approach 2's per-question Beta; this fit file has no Approach 2.");
             all = all.Where(t => t.Approaches.Count > 0).ToList();
         }
         if (MacroTask.Of(all) is { } macro && !all.Any(t => t.Task == MacroTask.Name)) all.Add(macro);

@@ -27,11 +27,12 @@ public static class PlanCommand
         var task = new Option<string?>("--task") { Description = "Plan only this task." };
         var level = CommonOptions.Level();
         var stop = new Option<bool>("--stop-on-success") { Description = "A verifier stops sampling at the first success: C_inf buys expected samples, k becomes a cap (Approach 2 only)." };
+        var adaptive = new Option<bool>("--adaptive-k") { Description = "Samples allocated by each question's difficulty (an oracle p): k is the mean per query (Approach 2 only)." };
         var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
         var strict = CommonOptions.Strict();
         var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
             "or, for a loss-law fit file, the compute-optimal (N, D).")
-        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, json, strict };
+        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, adaptive, json, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -44,11 +45,12 @@ public static class PlanCommand
             }
             var doc = FitFile.Read(path);
             var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
-            bool sos = p.GetValue(stop);
-            if (sos && (p.GetValue(k) is not null || p.GetValue(integerK)))
-                throw new UsageException("--stop-on-success plans the cap from the expected samples C_inf/2N: drop --k and --integer-k.");
+            bool sos = p.GetValue(stop), ada = p.GetValue(adaptive);
+            if (sos && ada) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");
+            if ((sos || ada) && (p.GetValue(k) is not null || p.GetValue(integerK)))
+                throw new UsageException($"{(sos ? "--stop-on-success plans the cap from the expected samples" : "--adaptive-k plans the mean samples")} C_inf/2N: drop --k and --integer-k.");
             var plans = new List<ApproachPlan>();
-            var tasks = FitTasks.Select(doc, p.GetValue(task), path, sos);
+            var tasks = FitTasks.Select(doc, p.GetValue(task), path, sos, ada);
             foreach (var b in budgets)
                 foreach (var t in tasks)
                     plans.AddRange(TaskPlanner.Plan(t, b, p.GetValue(level)));
@@ -57,6 +59,7 @@ public static class PlanCommand
             else
             {
                 Render(ctx.Console, plans);
+                if (ada) ctx.Console.MarkupLine("Difficulty-aware k: k* and k_c above are the mean samples per query, spread over questions by their (oracle) single-sample accuracy.");
                 if (sos)
                 {
                     ctx.Console.MarkupLine("Stop at the first success: k* and k_c above are expected samples per query (what C_inf pays for); the caps:");
@@ -123,6 +126,7 @@ public static class PlanCommand
             else { w.Number("c_train", b.CTrain); if (b.FixedK is { } fk) w.Number("fixed_k", fk); else w.Number("c_inf", b.CInf); }
             w.WriteBoolean("integer_k", b.IntegerK);
             if (cap is not null) w.WriteBoolean("stop_on_success", true);
+            if (pa.Metric == "acc_k_adaptive") w.WriteString("sampling", "adaptive_k (oracle difficulty): k is the mean samples per query");
             Point(w, o, cap?.Invoke(pa, o), cap is not null);
             w.WriteStartArray("flat_n_within_1pct"); w.Number(pa.Plan.FlatNMin); w.Number(pa.Plan.FlatNMax); w.WriteEndArray();
             w.WriteBoolean("at_search_boundary", pa.Plan.AtSearchBoundary);
