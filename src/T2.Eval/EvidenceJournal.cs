@@ -17,6 +17,7 @@ public sealed class EvidenceJournal : IDisposable
     public EvidenceJournal(string path, string mode)
     {
         Path = path;
+        if (Directory.Exists(path)) throw new EvalInputException(path, 0, null, "is a directory; --out takes the evidence file (JSONL).");
         T2.IO.AtomicFile.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, path);
         _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         try { Load(mode); }

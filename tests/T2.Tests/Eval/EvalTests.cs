@@ -205,6 +205,9 @@ public class EvalTests(EvalFixture f) : IClassFixture<EvalFixture>, IDisposable
         var wrong = CliRun.Of(Eval(f.Url, f.Tasks, P("m.jsonl"), "--mode", "sample", "--n", "2"));
         Assert.Equal(2, wrong.Code);
         Assert.Contains("holds likelihood evidence", wrong.Err);
+        var dirOut = CliRun.Of(Eval(f.Url, f.Tasks, _dir));
+        Assert.Equal(2, dirOut.Code);
+        Assert.Contains("is a directory", dirOut.Err);
         var flags = CliRun.Of("eval", "--endpoint", f.Url, "--tasks", f.Tasks, "--out", P("x.jsonl"));
         Assert.Equal(2, flags.Code);
         Assert.Contains("--model, --checkpoint, --params, --tokens are required", flags.Err);
