@@ -24,10 +24,12 @@ public static class FrontierCommand
         points.Validators.Add(r => { int v = r.GetValueOrDefault<int>(); if (v < 2 || v > MaxPoints) r.AddError($"--points {v}: must lie in [2, {MaxPoints}]."); });
         var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1." };
         var task = new Option<string?>("--task") { Description = "Only this task." };
+        var stop = new Option<bool>("--stop-on-success") { Description = "Sampling stops at the first success (Approach 2 only): the k column is the expected samples per query." };
+        var adaptive = new Option<bool>("--adaptive-k") { Description = "Difficulty-aware k (Approach 2 only; oracle p): the k column is the mean samples per query. Slow: ≈ 10 s per budget." };
         var output = CommonOptions.Out("Directory for frontier.csv and the plots.");
         var strict = CommonOptions.Strict();
         var cmd = new Command("frontier", "Optimal N*, D*, D*/N*, k* against C_train for both approaches and Chinchilla; CSV + PNG/SVG.")
-        { fit, cInf, from, to, points, integerK, task, output, strict };
+        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -36,12 +38,14 @@ public static class FrontierCommand
             if (!(ci > 0) || ci > Limits.MaxFlops) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
             var dir = p.GetValue(output)!;
             if (File.Exists(dir)) throw new InputException(dir, 0, null, "--out is a file; frontier writes a directory (frontier.csv and plots).");
+            if (p.GetValue(stop) && p.GetValue(adaptive)) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");
+            if ((p.GetValue(stop) || p.GetValue(adaptive)) && p.GetValue(integerK)) throw new UsageException("--integer-k fixes whole samples; the sampling policies plan expected (or mean) samples.");
             var doc = FitFile.Read(path);
             T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
             var cs = TaskPlanner.LogSpaced(a, b, p.GetValue(points));
             var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict\n");
             var findings = new List<Finding>();
-            foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
+            foreach (var t in FitTasks.Select(doc, p.GetValue(task), path, p.GetValue(stop), p.GetValue(adaptive)))
             {
                 var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK));
                 var series = new List<(string, PlanPoint[])>();

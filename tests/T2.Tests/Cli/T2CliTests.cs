@@ -110,6 +110,22 @@ public class T2CliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Frontier_StopOnSuccess_PlansApproach2Only_AndNeverBelowFixedK()
+    {
+        var (path, _) = GsmFit.Value;
+        Assert.Equal(0, CliRun.Of("frontier", "--fit", path, "--c-inf", "1.4e11", "--from", "1e19", "--to", "1e25", "--points", "8", "--out", P("fixed")).Code);
+        var r = CliRun.Of("frontier", "--fit", path, "--c-inf", "1.4e11", "--from", "1e19", "--to", "1e25", "--points", "8", "--stop-on-success", "--out", P("sos"));
+        Assert.True(r.Code is 0 or 3, r.Err);
+        var rows = File.ReadAllLines(P("sos/frontier.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(8 * 2, rows.Count);                                         // Approach 2 and its scored baseline
+        Assert.All(rows, x => Assert.Equal("acc_k_stop_on_success", x[9]));
+        var fixedA2 = File.ReadAllLines(P("fixed/frontier.csv")).Skip(1).Select(l => l.Split(',')).Where(x => x[1] == "approach2").ToList();
+        var sosA2 = rows.Where(x => x[1] == "approach2").ToList();
+        for (int i = 0; i < 8; i++) Assert.True(double.Parse(sosA2[i][8]) >= double.Parse(fixedA2[i][8]) - 1e-9);
+        Assert.Equal(2, CliRun.Of("frontier", "--fit", path, "--c-inf", "1e11", "--stop-on-success", "--adaptive-k", "--out", P("x")).Code);
+    }
+
     private const string Header = "checkpoint,params,tokens,task,question,num_samples,num_correct\n";
     private static string Rows(int checkpoints, int samples = 16) => string.Concat(Enumerable.Range(0, checkpoints).SelectMany(c =>
         Enumerable.Range(0, 5).Select(q => $"m{c},{1e7 * (c + 1)},{1e9 * (c + 2)},t,{q},{samples},{(q + c) % samples}\n")));
