@@ -10,7 +10,7 @@
 set -euo pipefail
 VERSION=3.21.1
 CACHE="${T2_CACHE:-$HOME/.cache/t2}"
-ROOT="$CACHE/llama-server-node-llama-cpp-$VERSION-exact-gelu"
+ROOT="$CACHE/llama-server-node-llama-cpp-$VERSION-exact-gelu"   # = T2.Eval.LlamaServerLocation.BuildName
 BIN="$ROOT/build/bin/llama-server"
 if [ -x "$BIN" ] && [ -f "$ROOT/.done" ]; then echo "$BIN"; exit 0; fi
 for tool in npm git cmake g++ tar; do

@@ -51,9 +51,7 @@ public static class ServeBench
             try { var (sec, tok) = Load(CompletionServer.Address(app), prompts, reqs, conc, nn, mt); rows.Add(("t2 testbed serve", sec, tok)); }
             finally { app.StopAsync().GetAwaiter().GetResult(); }
 
-            string? bin = p.GetValue(llama) ?? Environment.GetEnvironmentVariable("T2_LLAMA_SERVER");
-            bin ??= Path.Combine(Environment.GetEnvironmentVariable("T2_CACHE") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "t2"),
-                "llama-server-node-llama-cpp-3.21.1-exact-gelu", "build", "bin", "llama-server");
+            string bin = p.GetValue(llama) ?? T2.Eval.LlamaServerLocation.Path();
             string? llamaNote = null;
             if (File.Exists(bin))
             {

@@ -76,13 +76,6 @@ public static class AdaptiveK
         return Math.Max(ExpectedPassRate(mu * nu, (1 - mu) * nu, m), law.AccuracyAtLoss(loss, m));
     }, true) { Law = law };
 
-    public static FittedTask Apply(FittedTask t) => t with
-    {
-        Approaches = t.Approaches.Where(a => a.Metric.Law is not null).Select(a => a with
-        {
-            Metric = Metric(a.Metric.Law!),
-            Replicates = a.Replicates.Select(r => r with { Metric = r.Metric.Law is { } l ? Metric(l) : r.Metric }).ToList(),
-            Valley = a.Valley.Select(v => v.Law is { } l ? Metric(l) : v).ToList(),
-        }).ToList(),
-    };
+    /// <summary>The task with Approach 2 planned under this policy (Approach 1 is left out: see FittedTasks.WithApproach2Metric).</summary>
+    public static FittedTask Apply(FittedTask t) => FittedTasks.WithApproach2Metric(t, Metric);
 }

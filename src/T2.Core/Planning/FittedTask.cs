@@ -33,6 +33,21 @@ public static class FittedTasks
     public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true) { Law = l };
 
     /// <summary>
+    /// The task with every Approach 2 metric (fit, replicates, valley) rebuilt from its law by <paramref name="metric"/> —
+    /// a sampling policy such as <see cref="StopOnSuccess"/> or <see cref="AdaptiveK"/>. Approaches without a per-question
+    /// law (Approach 1's NLL_k, the macro) are left out: the policy has nothing to act on there.
+    /// </summary>
+    public static FittedTask WithApproach2Metric(FittedTask t, Func<Approach2Law, PlanMetric> metric) => t with
+    {
+        Approaches = t.Approaches.Where(a => a.Metric.Law is not null).Select(a => a with
+        {
+            Metric = metric(a.Metric.Law!),
+            Replicates = a.Replicates.Select(r => r with { Metric = r.Metric.Law is { } l ? metric(l) : r.Metric }).ToList(),
+            Valley = a.Valley.Select(v => v.Law is { } l ? metric(l) : v).ToList(),
+        }).ToList(),
+    };
+
+    /// <summary>
     /// The planner's view of a task. The Chinchilla baseline's stage-1 law is Approach 2's stage 1 when there is one, else
     /// Approach 1 at k = 1 (floor E + G), for the full fit and (when Approach 2 is absent) for each replicate.
     /// </summary>

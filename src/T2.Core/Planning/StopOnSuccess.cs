@@ -68,15 +68,6 @@ public static class StopOnSuccess
         return law.AccuracyAtLoss(loss, Cap(law, loss, m));
     }, true) { Law = law };
 
-    /// <summary>The task with Approach 2 planned under stop-at-success (Approach 1's NLL_k has no per-question p, so it is
-    /// left out: its cost of k samples does not change with a verifier).</summary>
-    public static FittedTask Apply(FittedTask t) => t with
-    {
-        Approaches = t.Approaches.Where(a => a.Metric.Law is not null).Select(a => a with
-        {
-            Metric = Metric(a.Metric.Law!),
-            Replicates = a.Replicates.Select(r => r with { Metric = r.Metric.Law is { } l ? Metric(l) : r.Metric }).ToList(),
-            Valley = a.Valley.Select(v => v.Law is { } l ? Metric(l) : v).ToList(),
-        }).ToList(),
-    };
+    /// <summary>The task with Approach 2 planned under this policy (Approach 1 is left out: see FittedTasks.WithApproach2Metric).</summary>
+    public static FittedTask Apply(FittedTask t) => FittedTasks.WithApproach2Metric(t, Metric);
 }

@@ -98,50 +98,62 @@ public static class LadderRunner
             progress.Report(new LadderProgress(done, plan.Runs.Count, flopsDone + flopsNow, flopsTotal, tps, eta, [.. running.Keys]));
         }
         Report();
-        var queue = new Queue<LadderPoint>(todo);
-        var errors = new List<Exception>();
-        int workers = Math.Min(parallel, Math.Max(1, todo.Count));
-        void Worker()
+        SideBySide(todo, parallel, gate, r => running[r.Id] = 0, r =>
         {
-            WorkerPool.SerialOnThisThread = workers > 1;
-            while (true)
+            var rec = TrainAndEvaluate(dir, spec, plan.VocabSize, world, questions, r, t =>
             {
-                LadderPoint r;
-                lock (gate) { if (errors.Count > 0 || queue.Count == 0 || cancel.IsCancellationRequested) return; r = queue.Dequeue(); running[r.Id] = 0; }
-                try
+                lock (gate)
                 {
-                    var rec = TrainAndEvaluate(dir, spec, plan.VocabSize, world, questions, r, t =>
-                    {
-                        lock (gate)
-                        {
-                            long prev = running.GetValueOrDefault(r.Id);
-                            tokensNow += t - prev; flopsNow += 6.0 * r.N * (t - prev); running[r.Id] = t;
-                            Report();
-                        }
-                    }, cancel);
-                    lock (gate)
-                    {
-                        flopsNow -= 6.0 * r.N * running[r.Id]; running.Remove(r.Id);
-                        flopsDone += r.Flops; flopsHere += r.Flops; done++;
-                        if (rec.TrainSeconds > 0.5) bestSingle = Math.Max(bestSingle, 6.0 * r.N * rec.TokensPerSecond);
-                        WriteCombined(dir, spec, plan);
-                        Report();
-                    }
+                    long prev = running.GetValueOrDefault(r.Id);
+                    tokensNow += t - prev; flopsNow += 6.0 * r.N * (t - prev); running[r.Id] = t;
+                    Report();
                 }
-                catch (Exception e) { lock (gate) { errors.Add(e); running.Remove(r.Id); } }
+            }, cancel);
+            lock (gate)
+            {
+                flopsNow -= 6.0 * r.N * running[r.Id]; running.Remove(r.Id);
+                flopsDone += r.Flops; flopsHere += r.Flops; done++;
+                if (rec.TrainSeconds > 0.5) bestSingle = Math.Max(bestSingle, 6.0 * r.N * rec.TokensPerSecond);
+                WriteCombined(dir, spec, plan);
+                Report();
             }
-        }
-        var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
-        cancel.ThrowIfCancellationRequested();
+        }, r => running.Remove(r.Id), cancel);
         WriteCombined(dir, spec, plan);
         if (spec.PostTrain.Count > 0) PostTrainAll(dir, spec, plan, world, questions, workers: Math.Max(1, parallel), progress, cancel);
         double secs = sw.Elapsed.TotalSeconds;
         double trainedFlops = todo.Sum(r => r.Flops);
         return new LadderResult(dir, plan.Runs.Count, todo.Count, skipped, secs, trainedFlops, trainedFlops / Math.Max(1e-9, secs), bestSingle,
             parallel, EvidencePath(dir), spec.Eval.SampleN > 0 ? SamplesPath(dir) : null);
+    }
+
+    /// <summary>
+    /// Runs jobs in the given order on up to <paramref name="workers"/> threads side by side, each on one core
+    /// (<see cref="WorkerPool.SerialOnThisThread"/>: a shared pool oversubscribes two cores), stopping at the first error or
+    /// on cancellation and rethrowing the first error that is not a cancellation. <paramref name="started"/> and
+    /// <paramref name="failed"/> run under <paramref name="gate"/>; <paramref name="work"/> takes the gate itself.
+    /// </summary>
+    private static void SideBySide<T>(IReadOnlyCollection<T> jobs, int workers, object gate, Action<T> started, Action<T> work, Action<T> failed,
+        CancellationToken cancel)
+    {
+        var queue = new Queue<T>(jobs);
+        var errors = new List<Exception>();
+        int n = Math.Min(workers, Math.Max(1, jobs.Count));
+        void Worker()
+        {
+            WorkerPool.SerialOnThisThread = n > 1;
+            while (true)
+            {
+                T job;
+                lock (gate) { if (errors.Count > 0 || queue.Count == 0 || cancel.IsCancellationRequested) return; job = queue.Dequeue(); started(job); }
+                try { work(job); }
+                catch (Exception e) { lock (gate) { errors.Add(e); failed(job); } }
+            }
+        }
+        var threads = Enumerable.Range(0, n).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
+        cancel.ThrowIfCancellationRequested();
     }
 
     /// <summary>
@@ -158,8 +170,7 @@ public static class LadderRunner
         var todo = jobs.Where(j => !File.Exists(VariantLikelihoodPath(dir, j.Run, j.Variant))).ToList();
         double total = jobs.Sum(Flops), doneFlops = jobs.Except(todo).Sum(Flops);
         int done = jobs.Count - todo.Count;
-        var gate = new object(); var errors = new List<Exception>();
-        var queue = new Queue<(LadderPoint Run, string Variant)>(todo.OrderByDescending(Flops));
+        var gate = new object();
         var sw = Stopwatch.StartNew(); double here = 0;
         var running = new HashSet<string>();
         void Report()
@@ -169,27 +180,12 @@ public static class LadderRunner
             progress?.Report(new LadderProgress(done, jobs.Count, doneFlops, total, rate / Math.Max(1, 6.0 * plan.Runs.Average(r => r.N)), eta, [.. running], "post-train"));
         }
         Report();
-        int n = Math.Min(workers, Math.Max(1, todo.Count));
-        void Worker()
+        string Name((LadderPoint Run, string Variant) j) => $"{j.Run.Id}/{j.Variant}";
+        SideBySide(todo.OrderByDescending(Flops).ToList(), workers, gate, j => running.Add(Name(j)), j =>
         {
-            WorkerPool.SerialOnThisThread = n > 1;
-            while (true)
-            {
-                (LadderPoint Run, string Variant) j;
-                lock (gate) { if (errors.Count > 0 || queue.Count == 0 || cancel.IsCancellationRequested) return; j = queue.Dequeue(); running.Add($"{j.Run.Id}/{j.Variant}"); }
-                try
-                {
-                    PostTrainOne(dir, spec, world, qs, j.Run, j.Variant, cancel);
-                    lock (gate) { done++; doneFlops += Flops(j); here += Flops(j); running.Remove($"{j.Run.Id}/{j.Variant}"); WriteCombinedVariants(dir, spec, plan); Report(); }
-                }
-                catch (Exception e) { lock (gate) { errors.Add(e); running.Remove($"{j.Run.Id}/{j.Variant}"); } }
-            }
-        }
-        var threads = Enumerable.Range(0, n).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } err) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(err).Throw();
-        cancel.ThrowIfCancellationRequested();
+            PostTrainOne(dir, spec, world, qs, j.Run, j.Variant, cancel);
+            lock (gate) { done++; doneFlops += Flops(j); here += Flops(j); running.Remove(Name(j)); WriteCombinedVariants(dir, spec, plan); Report(); }
+        }, j => running.Remove(Name(j)), cancel);
         WriteCombinedVariants(dir, spec, plan);
     }
 

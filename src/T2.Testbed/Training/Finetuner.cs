@@ -99,7 +99,6 @@ public static class Finetuner
         string baseName = Path.GetFullPath(baseDir);
 
         Gpt<float> model; AdamW opt; CheckpointInfo info;
-        opt = null!;
         if (Checkpoint.Exists(outDir))
         {
             var (saved, m, a) = Checkpoint.Load(outDir, withOptimizer: true);

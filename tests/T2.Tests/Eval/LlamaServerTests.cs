@@ -21,14 +21,7 @@ public sealed class LlamaServerFixture : IAsyncLifetime
     private Process? _server;
     public string Log { get; private set; } = "";
 
-    public static string? Locate()
-    {
-        var env = Environment.GetEnvironmentVariable("T2_LLAMA_SERVER");
-        if (!string.IsNullOrEmpty(env)) return File.Exists(env) ? env : null;
-        var cache = Environment.GetEnvironmentVariable("T2_CACHE") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "t2");
-        var p = Path.Combine(cache, "llama-server-node-llama-cpp-3.21.1-exact-gelu", "build", "bin", "llama-server");
-        return File.Exists(p) ? p : null;
-    }
+    public static string? Locate() => T2.Eval.LlamaServerLocation.Find();
 
     public async Task InitializeAsync()
     {
