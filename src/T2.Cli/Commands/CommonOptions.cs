@@ -38,6 +38,18 @@ public static class CommonOptions
         return o;
     }
 
+    /// <summary>--variant: one post-training variant of a fit file or evidence (base, ft, sft, …); default every one.</summary>
+    public static Option<string?> Variant(string description = "Only this post-training variant (base, ft, sft, …); default: every variant the fit file has, side by side.")
+    {
+        var o = new Option<string?>("--variant") { Description = description };
+        o.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } v && (v.Length == 0 || v.Length > 64 || !v.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+                r.AddError($"--variant '{v}': a name of letters, digits, '_' or '-' (base, ft, sft, …).");
+        });
+        return o;
+    }
+
     public static Option<bool> Strict() => new("--strict")
     {
         Description = "Exit 3 when any health or trust finding is a warning or worse (after writing every output). Other exit codes are unchanged.",

@@ -15,7 +15,7 @@ public static class FitT2Command
     /// <summary>Everything the verb was asked, as parsed (recorded in the fit file beside the core options record).</summary>
     public sealed record Settings(string Data, string Approach, string? Task, string Out, bool Json, EvidenceData.Columns Columns, string[] Where,
         double[]? KGrid, string Target, string Stage1, int Starts, int Bootstrap, int? MaxIterations, int Seed, double Level, string? Cv,
-        string? Plots, bool Strict);
+        string? Plots, bool Strict, string? Variant = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -34,6 +34,8 @@ public static class FitT2Command
         var nllCol = new Option<string?>("--nll-col") { Description = "Answer NLL column (nats); forces likelihood evidence." };
         var sCol = new Option<string?>("--samples-col") { Description = "Samples per question column (default num_samples/n)." };
         var cCorr = new Option<string?>("--correct-col") { Description = "Correct samples column (default num_correct/c)." };
+        var vCol = new Option<string?>("--variant-col") { Description = "Post-training variant column (default variant): each variant is fitted on its own rows." };
+        var variant = CommonOptions.Variant("Fit only this variant's rows (default: every variant the evidence has, side by side in one file).");
         var where = CommonOptions.Where();
         var kGrid = new Option<string?>("--k-grid") { Description = "k values entering the fits, e.g. 1,2,4,8 (default 1, 2, 4, … up to the fewest samples; 1024 for nll)." };
         var target = new Option<string>("--target") { Description = "With counts: aggregate (−log mean pass@k, default) or jeffreys (per-question, p̂ = (c+½)/(n+1)).", DefaultValueFactory = _ => "aggregate" };
@@ -53,7 +55,7 @@ public static class FitT2Command
         var plots = new Option<string?>("--plots") { Description = "Directory for isoFLOP and fitted-vs-observed plots (PNG + SVG)." };
         var strict = CommonOptions.Strict();
         var cmd = new Command("t2", "Fit T² Approach 1 (loss: E + A/N^α + B/D^β + G/k^γ) and Approach 2 (accuracy: Beta regression on the stage-1 loss) per task.")
-        { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, where, kGrid, target, stage1, starts, bootstrap, maxIter, seed, level, holdout, cv, plots, strict };
+        { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, vCol, variant, where, kGrid, target, stage1, starts, bootstrap, maxIter, seed, level, holdout, cv, plots, strict };
         cmd.SetAction(p =>
         {
             var ks = p.GetValue(kGrid) is { } kg ? ParseLists.Doubles(kg, "--k-grid") : null;
@@ -63,9 +65,9 @@ public static class FitT2Command
             if (ho > 0 && p.GetValue(cv) is not null) throw new UsageException("--holdout-largest is --cv largest:K; give one of them.");
             return Run(ctx, new Settings(p.GetValue(data)!, p.GetValue(approach)!, p.GetValue(task), p.GetValue(output)!, p.GetValue(json),
                 new EvidenceData.Columns(p.GetValue(ckCol), p.GetValue(nCol), p.GetValue(dCol), p.GetValue(cCol), p.GetValue(taskCol),
-                    p.GetValue(qCol), p.GetValue(nllCol), p.GetValue(sCol), p.GetValue(cCorr)),
+                    p.GetValue(qCol), p.GetValue(nllCol), p.GetValue(sCol), p.GetValue(cCorr), p.GetValue(vCol)),
                 p.GetValue(where) ?? [], ks, p.GetValue(target)!, p.GetValue(stage1)!, p.GetValue(starts), p.GetValue(bootstrap), p.GetValue(maxIter),
-                p.GetValue(seed), p.GetValue(level), cvSpec, p.GetValue(plots), p.GetValue(strict)));
+                p.GetValue(seed), p.GetValue(level), cvSpec, p.GetValue(plots), p.GetValue(strict), p.GetValue(variant)));
         });
         return cmd;
     }
@@ -91,51 +93,61 @@ public static class FitT2Command
         };
     }
 
-    /// <summary>The fit itself: evidence → per-task fits (and CV) → the fit file, written; nothing rendered.</summary>
+    /// <summary>The fit itself: evidence → per-variant, per-task fits (and CV) → the fit file, written; nothing rendered.</summary>
     public static (FitFile.Doc Doc, List<T2TaskFitResult> Results) Fit(CliContext ctx, Settings s)
     {
         var table = DataTable.Read(s.Data).Where(s.Where);
-        var tasks = EvidenceData.Read(table, s.Columns, s.Task);
+        var parts = EvidenceData.SplitVariants(table, s.Columns.Variant, s.Variant);
+        var evidence = parts.Select(part => (part, tasks: EvidenceData.Read(part.Rows, s.Columns, s.Task))).ToList(); // every part read before any fit
         T2.IO.AtomicFile.Prepare(s.Out); // a bad output path fails before the fit, not after it
         if (s.Plots is not null) T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(s.Plots));
         var options = Options(s);
-        var progress = new Progress<string>(m => ctx.Error.WriteLine($"t2: {m}"));
-        var results = new List<T2TaskFitResult>();
-        var cvs = new Dictionary<string, (CvResult?, CvResult?)>();
-        foreach (var (name, cps) in tasks.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            try
-            {
-                results.Add(T2TaskFit.Fit(name, cps, options, s.Bootstrap > 0 ? progress : null));
-                if (s.Cv is { } spec) cvs[name] = CrossValidation.T2Task(name, cps, options, CvSpec.Parse(spec));
-            }
-            catch (ArgumentException e) { throw new InputException(s.Data, 0, null, e.Message); }
-        }
         var optionsNode = JsonSerializer.SerializeToNode(options, FitFileIo.Json)!.AsObject();
         optionsNode["settings"] = JsonSerializer.SerializeToNode(s, FitFileIo.Json);
-        var doc = new FitFile.Doc(FitFileIo.Schema, "t2", "t2", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            new FitFile.DataInfo(s.Data, FitFileIo.Sha256(s.Data), table.Rows.Count, tasks.Values.Sum(v => v.Count),
-                s.Columns.N ?? table.FirstPresent(EvidenceData.EvidenceNNames) ?? "",
-                s.Columns.D ?? table.FirstPresent(EvidenceData.EvidenceDNames) ?? $"{s.Columns.C ?? table.FirstPresent(LossData.CNames)}/6N"),
-            optionsNode,
-            results.Select(r => FitFile.ToDoc(r, s.Level, cvs.TryGetValue(r.Task, out var c) ? c : null)).ToList());
-        doc = doc with { Macro = FitFile.MacroDoc(doc) };
-        FitFile.Write(s.Out, doc);
-        if (s.Plots is { } dir) Plots.FitPlots(dir, results);
-        return (doc, results);
+        var docs = new List<FitFile.Doc>();
+        var all = new List<T2TaskFitResult>();
+        foreach (var (part, tasks) in evidence)
+        {
+            string label = part.Variant is { } v && parts.Count > 1 ? $" ({v})" : "";
+            var progress = new Progress<string>(m => ctx.Error.WriteLine($"t2:{label} {m}"));
+            var results = new List<T2TaskFitResult>();
+            var cvs = new Dictionary<string, (CvResult?, CvResult?)>();
+            foreach (var (name, cps) in tasks.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                try
+                {
+                    results.Add(T2TaskFit.Fit(name, cps, options, s.Bootstrap > 0 ? progress : null));
+                    if (s.Cv is { } spec) cvs[name] = CrossValidation.T2Task(name, cps, options, CvSpec.Parse(spec));
+                }
+                catch (ArgumentException e) { throw new InputException(s.Data, 0, null, $"{(label.Length > 0 ? $"variant {part.Variant}: " : "")}{e.Message}"); }
+            }
+            var doc = new FitFile.Doc(FitFileIo.Schema, "t2", "t2", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+                new FitFile.DataInfo(s.Data, FitFileIo.Sha256(s.Data), part.Rows.Rows.Count, tasks.Values.Sum(v => v.Count),
+                    s.Columns.N ?? table.FirstPresent(EvidenceData.EvidenceNNames) ?? "",
+                    s.Columns.D ?? table.FirstPresent(EvidenceData.EvidenceDNames) ?? $"{s.Columns.C ?? table.FirstPresent(LossData.CNames)}/6N"),
+                optionsNode.DeepClone().AsObject(),
+                results.Select(r => FitFile.ToDoc(r, s.Level, cvs.TryGetValue(r.Task, out var c) ? c : null)).ToList())
+            { Variant = part.Variant, PostTrainingTokens = part.PostTrainingTokens };
+            docs.Add(doc with { Macro = FitFile.MacroDoc(doc) });
+            if (s.Plots is { } dir) Plots.FitPlots(parts.Count > 1 && part.Variant != "base" ? Path.Combine(dir, part.Variant!) : dir, results);
+            all.AddRange(parts.Count > 1 ? results.Select(r => r with { Task = $"{r.Task} ({part.Variant})" }) : results);
+        }
+        var first = docs[0] with { Variants = docs.Count > 1 ? docs[1..] : null };
+        FitFile.Write(s.Out, first);
+        return (first, all);
     }
 
     public static int Run(CliContext ctx, Settings s)
     {
         var (doc, results) = Fit(ctx, s);
         if (s.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(doc, FitFileIo.Json));
-        else T2FitReport.Render(ctx.Console, doc, s.Out);
+        else T2FitReport.RenderVariants(ctx.Console, doc, s.Out);
         var failed = results.Where(r => (r.Approach1 is { } a && a.Diagnostics.StartsConverged == 0) || (r.Approach2 is { } b && b.Diagnostics.StartsConverged == 0)).ToList();
         if (failed.Count > 0)
         {
             ctx.Error.WriteLine($"t2: no start converged for task(s) {string.Join(", ", failed.Select(r => r.Task))}; the fit file records the best non-converged point and its diagnostics.");
             return 1;
         }
-        return CommonOptions.Exit(0, s.Strict, T2FitReport.AllFindings(doc));
+        return CommonOptions.Exit(0, s.Strict, FitFile.VariantDocs(doc).SelectMany(T2FitReport.AllFindings));
     }
 }

@@ -27,9 +27,11 @@ public static class FrontierCommand
         var stop = new Option<bool>("--stop-on-success") { Description = "Sampling stops at the first success (Approach 2 only): the k column is the expected samples per query." };
         var adaptive = new Option<bool>("--adaptive-k") { Description = "Difficulty-aware k (Approach 2 only; oracle p): the k column is the mean samples per query. Slow: ≈ 10 s per budget." };
         var output = CommonOptions.Out("Directory for frontier.csv and the plots.");
+        var variant = CommonOptions.Variant();
+        var (countPost, postTokens) = PlanCommand.PostTrainingOptions();
         var strict = CommonOptions.Strict();
         var cmd = new Command("frontier", "Optimal N*, D*, D*/N*, k* against C_train for both approaches and Chinchilla; CSV + PNG/SVG.")
-        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, strict };
+        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, variant, countPost, postTokens, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -43,11 +45,15 @@ public static class FrontierCommand
             var doc = FitFile.Read(path);
             T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
             var cs = TaskPlanner.LogSpaced(a, b, p.GetValue(points));
-            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict\n");
+            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict,variant,post_training_tokens\n");
             var findings = new List<Finding>();
-            foreach (var t in FitTasks.Select(doc, p.GetValue(task), path, p.GetValue(stop), p.GetValue(adaptive)))
+            var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
+            foreach (var vd in docs)
+            foreach (var t in FitTasks.Select(vd, p.GetValue(task), path, p.GetValue(stop), p.GetValue(adaptive)))
             {
-                var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK));
+                double post = PlanCommand.PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
+                string vname = vd.Variant ?? "base";
+                var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK), post);
                 var series = new List<(string, PlanPoint[])>();
                 foreach (var g in plans.GroupBy(x => x.Approach))
                 {
@@ -55,19 +61,20 @@ public static class FrontierCommand
                     series.Add(($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray()));
                     foreach (var x in list)
                     {
-                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust);
-                        Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust);
+                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post);
+                        Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust, vname, post);
                         findings.Add(new Finding("frontier_trust", x.Trust.Severity, x.Trust.Verdict));
                     }
                 }
                 // One stage-1 law per task: the baseline's (N, D, k) is the same for both approaches.
                 series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
                 string safe = string.Concat(t.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
+                if (docs.Count > 1) safe = Path.Combine(vname, safe); // one variant: DIR/<task>/ as before; several: DIR/<variant>/<task>/
                 Plots.Frontier(Path.Combine(dir, safe), cs, series, ci);
             }
             var csvPath = Path.Combine(dir, "frontier.csv");
             T2.IO.AtomicFile.WriteAllText(csvPath, csv.ToString());
-            ctx.Console.MarkupLine($"wrote {Markup.Escape(csvPath)} and plots under {Markup.Escape(dir)}/<task>/ (frontier_tokens_per_param, frontier_n, frontier_d, frontier_k; .png and .svg)");
+            ctx.Console.MarkupLine($"wrote {Markup.Escape(csvPath)} and plots under {Markup.Escape(dir)}/{(docs.Count > 1 ? "<variant>/" : "")}<task>/ (frontier_tokens_per_param, frontier_n, frontier_d, frontier_k; .png and .svg)");
             var worst = findings.Count == 0 ? Severity.Info : findings.Max(f => f.Severity);
             int flagged = findings.Count(f => f.Severity >= Severity.Warn);
             ctx.Console.MarkupLine($"trust: {flagged} of {findings.Count} frontier optima carry warnings (worst {T2.Core.Health.Findings.Name(worst)}; the CSV's verdict column says why).");
@@ -78,10 +85,10 @@ public static class FrontierCommand
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
-    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t) =>
+    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t, string variant, double post) =>
         sb.AppendLine(string.Join(",", Csv(task), approach, F(c), F(ci), F(p.N), F(p.D), F(p.TokensPerParameter), F(p.K), F(p.Predicted), metric,
             F(t.Extrapolation.N), F(t.Extrapolation.D), F(t.Extrapolation.TokensPerParameter), F(t.Extrapolation.K), t.KBelowOne ? "1" : "0",
-            t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict)));
+            t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict), Csv(variant), F(post)));
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -28,11 +28,13 @@ public static class PlanCommand
         var level = CommonOptions.Level();
         var stop = new Option<bool>("--stop-on-success") { Description = "A verifier stops sampling at the first success: C_inf buys expected samples, k becomes a cap (Approach 2 only)." };
         var adaptive = new Option<bool>("--adaptive-k") { Description = "Samples allocated by each question's difficulty (an oracle p): k is the mean per query (Approach 2 only)." };
+        var variant = CommonOptions.Variant();
+        var (countPost, postTokens) = PostTrainingOptions();
         var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
         var strict = CommonOptions.Strict();
         var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
             "or, for a loss-law fit file, the compute-optimal (N, D).")
-        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, adaptive, json, strict };
+        { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, adaptive, variant, countPost, postTokens, json, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -50,23 +52,34 @@ public static class PlanCommand
             if ((sos || ada) && (p.GetValue(k) is not null || p.GetValue(integerK)))
                 throw new UsageException($"{(sos ? "--stop-on-success plans the cap from the expected samples" : "--adaptive-k plans the mean samples")} C_inf/2N: drop --k and --integer-k.");
             var plans = new List<ApproachPlan>();
-            var tasks = FitTasks.Select(doc, p.GetValue(task), path, sos, ada);
-            foreach (var b in budgets)
-                foreach (var t in tasks)
-                    plans.AddRange(TaskPlanner.Plan(t, b, p.GetValue(level)));
-            Func<ApproachPlan, PlanPoint, double?>? cap = sos ? (pa, pt) => Cap(tasks, pa, pt) : null;
-            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, cap));
+            var labels = new List<string?>();
+            var caps = new List<(double? Optimum, double? Baseline)>();
+            var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
+            foreach (var vd in docs)
+            {
+                double post = PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
+                var tasks = FitTasks.Select(vd, p.GetValue(task), path, sos, ada);
+                foreach (var b in budgets)
+                    foreach (var t in tasks)
+                        foreach (var pa in TaskPlanner.Plan(t, b with { PostTrainingTokens = post }, p.GetValue(level)))
+                        {
+                            plans.Add(pa);
+                            labels.Add(docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null);
+                            caps.Add(sos ? (Cap(tasks, pa, pa.Plan.Optimum), Cap(tasks, pa, pa.Plan.Chinchilla)) : (null, null));
+                        }
+            }
+            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, sos ? caps : null, labels));
             else
             {
-                Render(ctx.Console, plans);
+                Render(ctx.Console, plans, labels);
                 if (ada) ctx.Console.MarkupLine("Difficulty-aware k: k* and k_c above are the mean samples per query, spread over questions by their (oracle) single-sample accuracy.");
                 if (sos)
                 {
                     ctx.Console.MarkupLine("Stop at the first success: k* and k_c above are expected samples per query (what C_inf pays for); the caps:");
-                    foreach (var pa in plans)
+                    for (int i = 0; i < plans.Count; i++)
                     {
                         string C(double? c) => c is { } v ? Format.Sig(v) : "per task";
-                        ctx.Console.MarkupLine(Markup.Escape($"  {pa.Task}: cap {C(Cap(tasks, pa, pa.Plan.Optimum))} for the T² optimum, {C(Cap(tasks, pa, pa.Plan.Chinchilla))} for the baseline"));
+                        ctx.Console.MarkupLine(Markup.Escape($"  {Label(plans[i].Task, labels[i])}: cap {C(caps[i].Optimum)} for the T² optimum, {C(caps[i].Baseline)} for the baseline"));
                     }
                 }
             }
@@ -81,6 +94,28 @@ public static class PlanCommand
         new Finding("plan_trust", p.Trust.Severity, p.Trust.Verdict),
         new Finding("chinchilla_trust", p.ChinchillaTrust.Severity, p.ChinchillaTrust.Verdict),
     ];
+
+    /// <summary>--count-post-training and --post-training-tokens (shared by plan and frontier).</summary>
+    public static (Option<bool> Count, Option<double?> Tokens) PostTrainingOptions()
+    {
+        var count = new Option<bool>("--count-post-training") { Description = "Charge post-training to C_train (beyond the paper): 6N(D + D_post) = C_train, D_post from the fit file's variant." };
+        var tokens = new Option<double?>("--post-training-tokens") { Description = "D_post, the post-training tokens per model, to charge to C_train (implies --count-post-training; overrides the fit file)." };
+        tokens.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } v && (!double.IsFinite(v) || v < 0 || v > Limits.MaxCount)) r.AddError("--post-training-tokens must lie in [0, 1e30]."); });
+        return (count, tokens);
+    }
+
+    /// <summary>D_post for one variant's plans: 0 unless post-training is counted; the override, else the fit file's figure.</summary>
+    public static double PostTokens(FitFile.Doc vd, string path, bool count, double? tokens)
+    {
+        if (tokens is { } t) return t;
+        if (!count) return 0;
+        if (vd.PostTrainingTokens is { } pt) return pt;
+        if ((vd.Variant ?? "base") == "base") return 0; // a base model has no post-training to charge
+        throw new InputException(path, 0, "post_training_tokens", $"variant {vd.Variant}: the fit file does not say how many tokens post-training used " +
+            "(refit from evidence with a post_tokens column, or give --post-training-tokens).");
+    }
+
+    public static string Label(string task, string? variant) => variant is null ? task : $"{task} ({variant})";
 
     public static List<PlanBudget> Budgets(string? cTrain, double? cInf, double? k, bool integerK, double? cTotal, double? q, double? l)
     {
@@ -113,21 +148,26 @@ public static class PlanCommand
         if (sos) { w.Number("expected_samples", o.K); if (cap is { } c) w.Number("k_cap", c); else w.WriteNull("k_cap"); }
     }
 
-    public static string ToJson(List<ApproachPlan> plans, Func<ApproachPlan, PlanPoint, double?>? cap = null) => Json.Write(w =>
+    public static string ToJson(List<ApproachPlan> plans, List<(double? Optimum, double? Baseline)>? caps = null, List<string?>? variants = null) => Json.Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("plans");
-        foreach (var pa in plans)
+        for (int i = 0; i < plans.Count; i++)
         {
+            var pa = plans[i];
             var b = pa.Budget; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
+            bool sos = caps is not null;
             w.WriteStartObject();
-            w.WriteString("task", pa.Task); w.WriteString("approach", pa.Approach); w.WriteString("metric", pa.Metric);
+            w.WriteString("task", pa.Task);
+            if (variants?[i] is { } vn) w.WriteString("variant", vn);
+            w.WriteString("approach", pa.Approach); w.WriteString("metric", pa.Metric);
             if (b.CTotal is { } ct) { w.Number("c_total", ct); w.Number("queries", b.Queries); w.Number("tokens_per_query", b.TokensPerQuery); }
             else { w.Number("c_train", b.CTrain); if (b.FixedK is { } fk) w.Number("fixed_k", fk); else w.Number("c_inf", b.CInf); }
             w.WriteBoolean("integer_k", b.IntegerK);
-            if (cap is not null) w.WriteBoolean("stop_on_success", true);
+            if (b.PostTrainingTokens > 0) w.Number("post_training_tokens_counted", b.PostTrainingTokens);
+            if (sos) w.WriteBoolean("stop_on_success", true);
             if (pa.Metric == "acc_k_adaptive") w.WriteString("sampling", "adaptive_k (oracle difficulty): k is the mean samples per query");
-            Point(w, o, cap?.Invoke(pa, o), cap is not null);
+            Point(w, o, caps?[i].Optimum, sos);
             w.WriteStartArray("flat_n_within_1pct"); w.Number(pa.Plan.FlatNMin); w.Number(pa.Plan.FlatNMax); w.WriteEndArray();
             w.WriteBoolean("at_search_boundary", pa.Plan.AtSearchBoundary);
             if (pa.Intervals is { } iv)
@@ -138,7 +178,7 @@ public static class PlanCommand
             }
             TrustJson.Trust(w, pa.Trust);
             w.WriteStartObject("chinchilla");
-            Point(w, c, cap?.Invoke(pa, c), cap is not null);
+            Point(w, c, caps?[i].Baseline, sos);
             w.Number("k_unrounded", pa.Plan.ChinchillaRawK);
             TrustJson.Trust(w, pa.ChinchillaTrust);
             w.WriteEndObject();
@@ -148,7 +188,7 @@ public static class PlanCommand
         w.WriteEndObject();
     });
 
-    private static void Render(IAnsiConsole console, List<ApproachPlan> plans)
+    private static void Render(IAnsiConsole console, List<ApproachPlan> plans, List<string?> labels)
     {
         var b0 = plans[0].Budget;
         console.MarkupLine(b0.CTotal is { } ct
@@ -156,18 +196,21 @@ public static class PlanCommand
             : b0.FixedK is { } fk ? $"Budget: D = C_train/6N with fixed k = {Format.Sig(fk)}" : $"Budget: C_train = 6ND, C_inf = 2Nk = {Format.Sig(b0.CInf)} FLOPs per served token (k = C_inf/2N){(b0.IntegerK ? ", integer k" : "")}");
         console.MarkupLine("Approach 1 minimises NLL_k (nats); Approach 2 maximises Acc_k. Chinchilla = N_opt of the stage-1 law at C_train, scored at its own k.");
         console.MarkupLine("Columns: T² optimum N*, D*/N*, k*, metric m*; Chinchilla baseline N_c, D/N_c, k_c, m_c.");
+        foreach (var g in plans.Select((pa, i) => (pa.Budget.PostTrainingTokens, labels[i])).Where(x => x.PostTrainingTokens > 0).Distinct())
+            console.MarkupLine(Markup.Escape($"Post-training counted{(g.Item2 is { } v ? $" ({v})" : "")}: 6N(D + D_post) = C_train with D_post = {Format.Sig(g.PostTrainingTokens)} tokens (D, D/N: pretraining only)."));
         var rows = new List<string[]>();
         var notes = new List<string>();
-        foreach (var pa in plans)
+        for (int i = 0; i < plans.Count; i++)
         {
+            var pa = plans[i];
             var b = pa.Budget; var o = pa.Plan.Optimum; var c = pa.Plan.Chinchilla;
-            string budget = b.CTotal is not null ? Format.Sig(o.TrainFlops) : Format.Sig(b.CTrain);
-            rows.Add([Markup.Escape(pa.Task), budget, pa.Approach, Format.Sig(o.N), Format.Sig(o.TokensPerParameter), Format.Sig(o.K), Format.Sig(o.Predicted),
+            string budget = b.CTotal is not null ? Format.Sig(T2.Core.Planning.Budgets.TrainFlops(o.N, o.D + b.PostTrainingTokens)) : Format.Sig(b.CTrain);
+            rows.Add([Markup.Escape(Label(pa.Task, labels[i])), budget, pa.Approach, Format.Sig(o.N), Format.Sig(o.TokensPerParameter), Format.Sig(o.K), Format.Sig(o.Predicted),
                 Format.Sig(c.N), Format.Sig(c.TokensPerParameter), Format.Sig(c.K), Format.Sig(c.Predicted)]);
             var n = new List<string> { $"N within 1 % of the optimum: {Format.Sig(pa.Plan.FlatNMin)}–{Format.Sig(pa.Plan.FlatNMax)}" };
             if (pa.Intervals is { } iv)
                 n.Add(Markup.Escape($"bootstrap ({pa.Replicates} replicates): N* {I(iv["N"])}, D*/N* {I(iv["tokens_per_param"])}, k* {I(iv["k"])}, metric {I(iv["predicted"])}"));
-            notes.Add($"{Markup.Escape(pa.Task)}, C_train {budget}, approach {pa.Approach}: " + string.Join("; ", n));
+            notes.Add($"{Markup.Escape(Label(pa.Task, labels[i]))}, C_train {budget}, approach {pa.Approach}: " + string.Join("; ", n));
             notes.Add($"  T² optimum trust: {HealthView.Verdict(pa.Trust)}");
             notes.Add($"  Chinchilla trust: {HealthView.Verdict(pa.ChinchillaTrust)}");
         }

@@ -18,9 +18,10 @@ public static class PredictCommand
         var k = new Option<string?>("--k") { Description = "Samples per query k ≥ 1 (comma list; one value is broadcast). Not used by a loss-law fit file." };
         var task = new Option<string?>("--task") { Description = "Only this task." };
         var json = CommonOptions.Json("Print a list of {task, n, d, k, nll_k, acc_k, trust} (loss-law file: {n, d, loss, trust}).");
+        var variant = CommonOptions.Variant();
         var strict = CommonOptions.Strict();
         var cmd = new Command("predict", "Evaluate the fitted laws: predicted NLL_k (Approach 1) and Acc_k (Approach 2), or the loss L(N, D).")
-        { fit, n, d, k, task, json, strict };
+        { fit, n, d, k, task, json, variant, strict };
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -43,8 +44,11 @@ public static class PredictCommand
             if (loss) return LossPredict(ctx, LossFitFile.Read(path), Enumerable.Range(0, m).Select(i => (At(ns, i), At(ds, i))).ToList(), p.GetValue(json), p.GetValue(strict));
             var doc = FitFile.Read(path);
             var rows = new List<(string Task, double N, double D, double K, double? Nll, PlanTrust? T1, double? Acc, PlanTrust? T2)>();
-            foreach (var t in FitTasks.Select(doc, p.GetValue(task), path))
+            var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
+            foreach (var vd in docs)
+            foreach (var t0 in FitTasks.Select(vd, p.GetValue(task), path))
             {
+                var t = docs.Count > 1 || vd.Variant is not null ? t0 with { Task = PlanCommand.Label(t0.Task, vd.Variant ?? "base") } : t0;
                 var ft = t;
                 var a1 = ft.Approaches.FirstOrDefault(a => a.Approach == "1"); var a2 = ft.Approaches.FirstOrDefault(a => a.Approach == "2");
                 for (int i = 0; i < m; i++)

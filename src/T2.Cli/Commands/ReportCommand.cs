@@ -9,7 +9,7 @@ namespace T2.Cli.Commands;
 /// <summary><c>t2 report</c>: one self-contained HTML file from a T² fit file (and optionally its evidence and a validation).</summary>
 public static class ReportCommand
 {
-    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf);
+    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf, string? Variant = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -18,21 +18,26 @@ public static class ReportCommand
         var validation = new Option<string?>("--validation") { Description = "validation.json from 't2 validate' (its tables, C_train and C_inf)." };
         var output = CommonOptions.Out("HTML file to write (self-contained: inline SVG, no network).");
         var cInf = new Option<double?>("--c-inf") { Description = "C_inf of the frontiers and plan (default: the validation's, else 2·N of the largest fitted model)." };
+        var variant = CommonOptions.Variant("Report on this post-training variant (default: the fit file's first, with every variant's frontier and plan side by side).");
         var cmd = new Command("report", "A self-contained HTML report: provenance, p histograms, parameters and health, fits, isoFLOP curves, frontiers, plan, validation, interactive planner.")
-        { fit, evidence, validation, output, cInf };
-        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf))));
+        { fit, evidence, validation, output, cInf, variant };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf), p.GetValue(variant))));
         return cmd;
     }
 
     public static int Run(CliContext ctx, Settings s)
     {
-        var doc = FitFile.Read(s.Fit);
+        var file = FitFile.Read(s.Fit);
+        var docs = FitFile.SelectVariants(file, s.Variant, s.Fit);
+        var doc = docs[0];
         T2.IO.AtomicFile.Prepare(s.Out);
         if (s.CInf is { } ci && (!(ci > 0) || ci > T2.Core.Planning.Limits.MaxFlops)) throw new UsageException("--c-inf must be > 0 and ≤ 1e40.");
         List<PHistogramRow>? hist = null;
         if (s.Evidence is { } ep)
         {
-            var tasks = EvidenceData.Read(DataTable.Read(ep), EvidenceData.Columns.Defaults, null);
+            // The histograms show the reported variant's rows (an evidence file with a variant column holds every variant).
+            var part = EvidenceData.SplitVariants(DataTable.Read(ep), null, doc.Variant);
+            var tasks = EvidenceData.Read(part[0].Rows, EvidenceData.Columns.Defaults, null);
             hist = tasks.SelectMany(kv => kv.Value.Select(c => new PHistogramRow(kv.Key, c.Name, c.N, c.D,
                 c.Nll is { } nll ? nll.Select(x => -x / Math.Log(10)).ToArray()
                     : c.Samples!.Select((n, i) => Math.Log10((double)c.Correct![i] / n)).ToArray()))).ToList();
@@ -51,6 +56,7 @@ public static class ReportCommand
         {
             Fit = doc, FitPath = s.Fit, Tasks = FitTasks.Select(doc, null, s.Fit), Evidence = hist, EvidencePath = s.Evidence,
             Validation = val, ValidationPath = s.Validation, CInf = s.CInf,
+            Variants = docs.Count > 1 ? docs.Select(d => (d.Variant ?? "base", (IReadOnlyList<T2.Core.Planning.FittedTask>)FitTasks.Select(d, null, s.Fit))).ToList() : null,
         }, out int plans);
         T2.IO.AtomicFile.WriteAllText(s.Out, html);
         ctx.Console.MarkupLine($"report → {Markup.Escape(s.Out)} ({html.Length / 1024:N0} KB, {plans:N0} precomputed plans for the interactive planner, {sw.Elapsed.TotalSeconds:F1} s)");

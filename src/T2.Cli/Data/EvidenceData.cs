@@ -14,10 +14,60 @@ public static class EvidenceData
     public static readonly string[] EvidenceNNames = [.. LossData.NNames];
     public static readonly string[] EvidenceDNames = [.. LossData.DNames, "D_tokens_seen"];
 
-    public sealed record Columns(string? Checkpoint, string? N, string? D, string? C, string? Task, string? Question, string? Nll, string? Samples, string? Correct)
+    public sealed record Columns(string? Checkpoint, string? N, string? D, string? C, string? Task, string? Question, string? Nll, string? Samples, string? Correct,
+        string? Variant = null)
     {
         /// <summary>Every column by its default names.</summary>
         public static readonly Columns Defaults = new(null, null, null, null, null, null, null, null, null);
+    }
+
+    public const string VariantName = "variant";
+    public const string PostTokensName = "post_tokens";
+
+    /// <summary>One post-training variant's rows of an evidence table.</summary>
+    public sealed record VariantPart(string? Variant, DataTable Rows, double? PostTrainingTokens);
+
+    /// <summary>
+    /// The evidence split by its variant column (default "variant"; the ladder writes base, ft, sft), base first then by name;
+    /// <paramref name="only"/> keeps one. Without a variant column every row is one part (variant null), and only "base" may be
+    /// asked for. A post_tokens column gives each part its post-training tokens per checkpoint (the mean over checkpoints).
+    /// </summary>
+    public static List<VariantPart> SplitVariants(DataTable t, string? column, string? only)
+    {
+        if (column is not null && !t.Has(column)) throw new InputException(t.Path, 1, column, "--variant-col names a column the file does not have.");
+        string? vName = column ?? (t.Has(VariantName) ? VariantName : null);
+        if (vName is null)
+        {
+            if (only is not null && only != "base")
+                throw new InputException(t.Path, 1, VariantName, $"--variant {only}: the evidence has no variant column (every row is the base model).");
+            return [new VariantPart(only, t, PostTokens(t, t.Rows))];
+        }
+        int vi = t.IndexOf(vName);
+        foreach (var r in t.Rows)
+            if (r.Values[vi].Trim().Length == 0) throw new InputException(t.Path, r.Line, vName, "empty; name the variant (base, ft, sft, …).");
+        var groups = t.Rows.GroupBy(r => r.Values[vi].Trim(), StringComparer.Ordinal)
+            .OrderBy(g => g.Key == "base" ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (only is not null)
+        {
+            groups = groups.Where(g => g.Key == only).ToList();
+            if (groups.Count == 0)
+                throw new InputException(t.Path, 1, vName, $"--variant {only}: no such rows (variants: {string.Join(", ", t.Rows.Select(r => r.Values[vi].Trim()).Distinct())}).");
+        }
+        return groups.Select(g => { var rows = g.ToList(); return new VariantPart(g.Key, new DataTable { Path = t.Path, Columns = t.Columns, Rows = rows }, PostTokens(t, rows)); }).ToList();
+    }
+
+    private static double? PostTokens(DataTable t, List<DataRow> rows)
+    {
+        if (!t.Has(PostTokensName)) return null;
+        int pi = t.IndexOf(PostTokensName), ci = t.FirstPresent(CheckpointNames) is { } c ? t.IndexOf(c) : -1;
+        var perCheckpoint = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var r in rows)
+        {
+            double v = t.Number(r, pi);
+            if (v < 0) throw new InputException(t.Path, r.Line, PostTokensName, $"{v} must be ≥ 0.");
+            perCheckpoint[ci < 0 ? "" : r.Values[ci]] = v;
+        }
+        return perCheckpoint.Count == 0 ? null : perCheckpoint.Values.Average();
     }
 
     public static Dictionary<string, List<CheckpointEvidence>> Read(DataTable t, Columns cols, string? onlyTask)

@@ -18,6 +18,13 @@ public static class FitFile
     {
         /// <summary>The macro average's fitted-vs-observed (two or more tasks); recomputed from the tasks, kept for readers.</summary>
         public MacroFitDoc? Macro { get; init; }
+        /// <summary>The post-training variant the evidence rows were (base, ft, sft, …; null: the evidence had no variant column).</summary>
+        public string? Variant { get; init; }
+        /// <summary>Tokens each checkpoint saw in post-training (mean over checkpoints; the evidence's post_tokens column), for
+        /// <c>--count-post-training</c>; null when the evidence does not say.</summary>
+        public double? PostTrainingTokens { get; init; }
+        /// <summary>The other variants of the same evidence, each a complete fit of its own (null: one variant).</summary>
+        public List<Doc>? Variants { get; init; }
     }
     public sealed record MacroPointDoc(string Checkpoint, double N, double D, double K, double Observed, double Predicted);
     public sealed record MacroApproachDoc(string Approach, string Metric, double MeanRelativeError, double MeanSignedRelativeError, List<MacroPointDoc> Points);
@@ -114,17 +121,43 @@ public static class FitFile
         if (FitFileIo.Kind(path) != "t2") throw new InputException(path, 0, "kind", "a loss-law fit file; this verb needs a T² fit file from 't2 fit t2' (or use it with the loss-law form of the verb).");
         var doc = FitFileIo.Read<Doc>(path);
         Validate(path, doc);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < (doc.Variants?.Count ?? 0); i++)
+        {
+            var v = doc.Variants![i];
+            if (v is null || string.IsNullOrEmpty(v.Variant)) throw new InputException(path, 0, $"variants[{i}].variant", "missing variant name.");
+            if (v.Variants is { Count: > 0 }) throw new InputException(path, 0, $"variants[{i}].variants", "variants do not nest.");
+            Validate(path, v, $"variants[{i}].");
+        }
+        foreach (var d in VariantDocs(doc))
+            if (!seen.Add(d.Variant ?? "base")) throw new InputException(path, 0, "variants", $"variant '{d.Variant ?? "base"}' appears twice.");
         return doc;
     }
 
-    /// <summary>Every field the planner relies on, checked with its JSON path (a hand-edited or truncated file gets one located line).</summary>
-    public static void Validate(string path, Doc doc)
+    /// <summary>Every variant's fit, the file's own first (one entry when the evidence had one variant).</summary>
+    public static List<Doc> VariantDocs(Doc doc) => [doc with { Variants = null }, .. doc.Variants ?? []];
+
+    /// <summary>The variants a verb was asked for: <paramref name="variant"/> alone, or every one side by side (null).</summary>
+    public static List<Doc> SelectVariants(Doc doc, string? variant, string path)
     {
-        if (doc.Tasks is null || doc.Tasks.Count == 0) throw new InputException(path, 0, "tasks", "the fit file has no tasks.");
+        var all = VariantDocs(doc);
+        if (variant is null) return all;
+        var one = all.Where(d => (d.Variant ?? "base") == variant).ToList();
+        if (one.Count == 0)
+            throw new InputException(path, 0, "variant", $"no variant '{variant}' in the fit file (variants: {string.Join(", ", all.Select(d => d.Variant ?? "base"))}).");
+        return one;
+    }
+
+    /// <summary>Every field the planner relies on, checked with its JSON path (a hand-edited or truncated file gets one located line).</summary>
+    public static void Validate(string path, Doc doc, string prefix = "")
+    {
+        if (doc.Tasks is null || doc.Tasks.Count == 0) throw new InputException(path, 0, prefix + "tasks", "the fit file has no tasks.");
+        if (doc.PostTrainingTokens is { } pt && (!double.IsFinite(pt) || pt < 0))
+            throw new InputException(path, 0, prefix + "post_training_tokens", $"{pt} must be finite and ≥ 0.");
         for (int i = 0; i < doc.Tasks.Count; i++)
         {
             var t = doc.Tasks[i];
-            string at = $"tasks[{i}]";
+            string at = $"{prefix}tasks[{i}]";
             if (string.IsNullOrEmpty(t.Task)) throw new InputException(path, 0, $"{at}.task", "missing task name.");
             if (t.Approach1 is null && t.Approach2 is null) throw new InputException(path, 0, at, $"task '{t.Task}' has neither approach1 nor approach2.");
             if (t.KGrid is null || t.KGrid.Length == 0) throw new InputException(path, 0, $"{at}.k_grid", "missing.");

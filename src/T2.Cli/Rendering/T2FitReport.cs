@@ -14,6 +14,19 @@ public static class T2FitReport
         FromDocs(t.Health).Concat(FromDocs(t.Approach1?.Health)).Concat(FromDocs(t.Approach1?.Bootstrap?.Health))
             .Concat(FromDocs(t.Approach2?.Health)).Concat(FromDocs(t.Approach2?.Bootstrap?.Health)));
 
+    /// <summary>Every variant of the fit file, each under its own heading (one variant: exactly <see cref="Render"/>).</summary>
+    public static void RenderVariants(IAnsiConsole console, FitFile.Doc doc, string path)
+    {
+        var docs = FitFile.VariantDocs(doc);
+        foreach (var d in docs)
+        {
+            if (docs.Count > 1)
+                console.MarkupLine($"\n[bold underline]variant {Markup.Escape(d.Variant ?? "base")}[/]" +
+                    (d.PostTrainingTokens is { } pt && pt > 0 ? $" (post-training: {Format.Sig(pt)} tokens per checkpoint)" : ""));
+            Render(console, d, path);
+        }
+    }
+
     public static void Render(IAnsiConsole console, FitFile.Doc doc, string path)
     {
         console.MarkupLine($"[bold]T² fit[/] of {Markup.Escape(doc.Data.File)} ({doc.Data.Rows} rows, {doc.Data.Checkpoints} checkpoint×task groups; N = {Markup.Escape(doc.Data.NColumn)}, D = {Markup.Escape(doc.Data.DColumn)}) → {Markup.Escape(path)}");

@@ -13,7 +13,9 @@ public sealed record PlanMetric(string Name, Func<double, double, double, double
 /// <summary>
 /// A budget. Default (paper): training 6ND = <see cref="CTrain"/> and inference per served token 2Nk = <see cref="CInf"/>, both
 /// binding, so D = C_train/6N and k = C_inf/2N. Beyond the paper: <see cref="FixedK"/>; <see cref="IntegerK"/> (k = ⌊C_inf/2N⌋ ≥ 1);
-/// and one end-to-end budget <see cref="CTotal"/> = 6ND + Q·L·2N·k for Q queries of L tokens.
+/// and one end-to-end budget <see cref="CTotal"/> = 6ND + Q·L·2N·k for Q queries of L tokens. With
+/// <see cref="PostTrainingTokens"/> = D_post &gt; 0 (beyond the paper, which counts post-training in neither budget) the training
+/// budget also pays for post-training every model on D_post tokens: 6N(D + D_post) = C_train, so D = C_train/6N − D_post.
 /// </summary>
 public sealed record PlanBudget
 {
@@ -24,6 +26,7 @@ public sealed record PlanBudget
     public double? CTotal { get; init; }
     public double Queries { get; init; }
     public double TokensPerQuery { get; init; }
+    public double PostTrainingTokens { get; init; }
     public double NMin { get; init; } = 1e3;
     public double NMax { get; init; } = 1e15;
 }
@@ -51,6 +54,10 @@ public static class Budgets
     public static double TokensFor(double cTrain, double n) => cTrain / (6 * n);
     public static double SamplesFor(double cInf, double n) => cInf / (2 * n);
     public static double TrainFlops(double n, double d) => 6 * n * d;
+    /// <summary>Pretraining tokens left at size N when the training budget also pays for D_post post-training tokens.</summary>
+    public static double PretrainTokens(double cTrain, double n, double postTokens) => cTrain / (6 * n) - postTokens;
+    /// <summary>The largest N that still pretrains on at least one token after post-training's share of the budget.</summary>
+    public static double MaxN(double cTrain, double postTokens) => cTrain / (6 * (postTokens + 1));
 }
 
 public static class Planner
@@ -72,7 +79,7 @@ public static class Planner
         {
             double n;
             try { n = rawBaseline(c); } catch (ArgumentException) { n = double.NaN; }
-            double hi = Math.Min(budget.NMax, c / 6);
+            double hi = Math.Min(budget.NMax, Budgets.MaxN(c, budget.PostTrainingTokens));
             if (double.IsNaN(n)) n = Math.Sqrt(budget.NMin * Math.Max(budget.NMin, hi));
             return Math.Clamp(n, budget.NMin, Math.Max(budget.NMin, hi));
         };
@@ -80,10 +87,12 @@ public static class Planner
         PlanPoint opt; double flatLo, flatHi; bool boundary;
         if (budget.CTotal is null)
         {
-            double nHi = Math.Min(budget.NMax, budget.CTrain / 6);
+            double nHi = Math.Min(budget.NMax, Budgets.MaxN(budget.CTrain, budget.PostTrainingTokens));
             if (budget.FixedK is null) nHi = Math.Min(nHi, budget.CInf / 2); // k ≥ 1
             double lo = Math.Log(budget.NMin), hi = Math.Log(nHi);
-            if (!(hi > lo)) throw new ArgumentException($"No model size fits the budget: N would have to lie in [{budget.NMin:G3}, {nHi:G3}].");
+            if (!(hi > lo))
+                throw new ArgumentException($"No model size fits the budget: N would have to lie in [{budget.NMin:G3}, {nHi:G3}]" +
+                    (budget.PostTrainingTokens > 0 ? $" (post-training's {budget.PostTrainingTokens:G3} tokens per model, charged to C_train, leave no pretraining above that)." : "."));
             double Score(double logN) { var p = Point(metric, budget, Math.Exp(logN)); return metric.Maximize ? -p.Predicted : p.Predicted; }
             var xs = new double[Grid]; var fs = new double[Grid];
             int best = 0;
@@ -115,7 +124,7 @@ public static class Planner
     /// <summary>The point on the budget's line at model size N (training/inference split fixed by the budget).</summary>
     public static PlanPoint Point(PlanMetric metric, PlanBudget budget, double n)
     {
-        double d = Budgets.TokensFor(budget.CTrain, n);
+        double d = Budgets.PretrainTokens(budget.CTrain, n, budget.PostTrainingTokens);
         double k = budget.FixedK ?? Budgets.SamplesFor(budget.CInf, n);
         if (budget.IntegerK && budget.FixedK is null) k = Math.Max(1, Math.Floor(k));
         return new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
@@ -129,8 +138,9 @@ public static class Planner
             return (Point(metric, budget, nc), budget.FixedK ?? Budgets.SamplesFor(budget.CInf, nc));
         }
         // End-to-end budget: train Chinchilla-optimally with the training compute the T² optimum chose; the rest buys samples.
-        double n = baselineN(opt.TrainFlops), d = Budgets.TokensFor(opt.TrainFlops, n);
-        double raw = (budget.CTotal.Value - opt.TrainFlops) / (budget.Queries * budget.TokensPerQuery * 2 * n);
+        double post = budget.PostTrainingTokens, trained = Budgets.TrainFlops(opt.N, opt.D + post);
+        double n = baselineN(trained), d = Budgets.PretrainTokens(trained, n, post);
+        double raw = (budget.CTotal.Value - trained) / (budget.Queries * budget.TokensPerQuery * 2 * n);
         double kk = Math.Max(budget.IntegerK ? Math.Floor(raw) : raw, 1);
         return (new PlanPoint(n, d, kk, d / n, metric.Evaluate(n, d, kk)), raw);
     }
@@ -141,13 +151,13 @@ public static class Planner
         // For each N, the training share f gives D = f·T/6N and k = (1 − f)·T/(2N·Q·L); k ≥ 1 caps f.
         double Score(double logN, double f)
         {
-            double n = Math.Exp(logN), d = Budgets.TokensFor(f * total, n), k = Budgets.SamplesFor((1 - f) * total / qL, n);
+            double n = Math.Exp(logN), d = Budgets.PretrainTokens(f * total, n, budget.PostTrainingTokens), k = Budgets.SamplesFor((1 - f) * total / qL, n);
             if (budget.IntegerK) k = Math.Floor(k);
-            if (k < 1 || d <= 0) return double.PositiveInfinity;
+            if (k < 1 || d < 1) return double.PositiveInfinity;
             double v = metric.Evaluate(n, d, k);
             return metric.Maximize ? -v : v;
         }
-        double lo = Math.Log(budget.NMin), hi = Math.Log(Math.Min(budget.NMax, total / 6));
+        double lo = Math.Log(budget.NMin), hi = Math.Log(Math.Min(budget.NMax, Budgets.MaxN(total, budget.PostTrainingTokens)));
         const int gn = 301, gf = 199;
         double bestF = double.PositiveInfinity, bx = lo, bf = 0.5;
         var perN = new double[gn]; var xs = new double[gn];
@@ -172,7 +182,7 @@ public static class Planner
             double x1 = bx;
             bf = GoldenSection(f => Score(x1, f), Math.Max(1e-6, f0 - df), Math.Min(1 - 1e-6, f0 + df), f0, Score(x1, f0));
         }
-        double n = Math.Exp(bx), d = Budgets.TokensFor(bf * total, n), k = Budgets.SamplesFor((1 - bf) * total / qL, n);
+        double n = Math.Exp(bx), d = Budgets.PretrainTokens(bf * total, n, budget.PostTrainingTokens), k = Budgets.SamplesFor((1 - bf) * total / qL, n);
         if (budget.IntegerK) k = Math.Floor(k);
         var opt = new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
         var (flo, fhi) = FlatSet(xs, perN, metric.Maximize ? -opt.Predicted : opt.Predicted, metric.Maximize);
@@ -213,6 +223,8 @@ public static class Planner
 
     private static void Validate(PlanBudget b)
     {
+        if (!double.IsFinite(b.PostTrainingTokens) || b.PostTrainingTokens < 0)
+            throw new ArgumentException($"PostTrainingTokens {b.PostTrainingTokens} must be finite and ≥ 0.");
         if (b.CTotal is { } t)
         {
             Limits.CheckFlops("CTotal", t);

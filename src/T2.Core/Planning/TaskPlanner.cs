@@ -68,11 +68,11 @@ public static class TaskPlanner
     }
 
     /// <summary>The frontier: the plan at each training budget (no intervals), in budget order, per approach.</summary>
-    public static List<ApproachPlan> Frontier(FittedTask task, IReadOnlyList<double> cTrain, double cInf, bool integerK)
+    public static List<ApproachPlan> Frontier(FittedTask task, IReadOnlyList<double> cTrain, double cInf, bool integerK, double postTrainingTokens = 0)
     {
         var plans = new ApproachPlan[cTrain.Count][];
         Parallel.For(0, cTrain.Count, i =>
-            plans[i] = Plan(task, new PlanBudget { CTrain = cTrain[i], CInf = cInf, IntegerK = integerK }, null).ToArray());
+            plans[i] = Plan(task, new PlanBudget { CTrain = cTrain[i], CInf = cInf, IntegerK = integerK, PostTrainingTokens = postTrainingTokens }, null).ToArray());
         return plans.SelectMany(p => p).OrderBy(p => p.Approach, StringComparer.Ordinal).ThenBy(p => p.Budget.CTrain).ToList();
     }
 

@@ -48,6 +48,9 @@ public static class LadderRunner
     public static string EvidencePath(string dir, string variant) => variant == "base" ? EvidencePath(dir) : Path.Combine(dir, $"evidence-{variant}.csv");
     public static string SamplesPath(string dir, string variant) => variant == "base" ? SamplesPath(dir) : Path.Combine(dir, $"samples-{variant}.csv");
     public static string PostTrainingPath(string dir) => Path.Combine(dir, "post-training.csv");
+    /// <summary>DIR/evidence-all.csv: the base models and every post-trained variant in one table (a variant column), for
+    /// 'fit t2' to fit every variant side by side.</summary>
+    public static string EvidenceAllPath(string dir) => Path.Combine(dir, "evidence-all.csv");
 
     /// <summary>
     /// The spec to run in a ladder directory: a rerun must ask for the same ladder as the one started there (spec.json), but
@@ -221,28 +224,46 @@ public static class LadderRunner
     public static void WriteCombinedVariants(string dir, LadderSpec spec, LadderPlan plan)
     {
         var post = new StringBuilder("checkpoint,variant,N_params,D_tokens,tokens_per_param,family,nll_before,nll_after,post_steps,post_tokens,post_flops,post_seconds\n");
+        var all = new StringBuilder(EvidenceHeader.Replace(",task,", ",variant,task,") + ",post_tokens\n");
+        if (File.Exists(EvidencePath(dir)))
+            foreach (var line in File.ReadLines(EvidencePath(dir)).Skip(1))
+            {
+                if (line.Length == 0) continue;
+                var f = line.Split(',').ToList();
+                f.Insert(9, "base"); // after C_train, before task (labels and ids have no commas)
+                all.Append(string.Join(',', f)).Append(",0\n");
+            }
         foreach (var v in spec.PostTrain)
         {
-            var lik = new StringBuilder(EvidenceHeader.Replace(",task,", ",variant,task,") + "\n");
-            var smp = new StringBuilder(SamplesHeader.Replace(",task,", ",variant,task,") + "\n");
+            // post_tokens (last column): the tokens this checkpoint saw in post-training, for plan --count-post-training.
+            var lik = new StringBuilder(EvidenceHeader.Replace(",task,", ",variant,task,") + ",post_tokens\n");
+            var smp = new StringBuilder(SamplesHeader.Replace(",task,", ",variant,task,") + ",post_tokens\n");
             foreach (var r in plan.Runs)
             {
-                if (!File.Exists(VariantLikelihoodPath(dir, r, v))) continue;
-                lik.Append(File.ReadAllText(VariantLikelihoodPath(dir, r, v)));
-                if (File.Exists(VariantSamplesPath(dir, r, v))) smp.Append(File.ReadAllText(VariantSamplesPath(dir, r, v)));
-                if (File.Exists(PostRecordPath(dir, r, v)))
+                // post.json is written before likelihood.csv (the finished mark): a finished run always has its record.
+                if (!File.Exists(VariantLikelihoodPath(dir, r, v)) || !File.Exists(PostRecordPath(dir, r, v))) continue;
+                var rec = JsonSerializer.Deserialize<PostRecord>(File.ReadAllText(PostRecordPath(dir, r, v)), LadderSpec.Json)!;
+                string tail = "," + rec.PostTokens.ToString(CultureInfo.InvariantCulture);
+                static void AppendWith(StringBuilder sb, string text, string tail)
                 {
-                    var rec = JsonSerializer.Deserialize<PostRecord>(File.ReadAllText(PostRecordPath(dir, r, v)), LadderSpec.Json)!;
-                    string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-                    foreach (var fam in rec.NllBefore.Keys.Order(StringComparer.Ordinal))
-                        post.AppendLine(string.Join(',', rec.Id, v, rec.N.ToString(CultureInfo.InvariantCulture), rec.Tokens.ToString(CultureInfo.InvariantCulture),
-                            F(rec.TokensPerParam), fam, F(rec.NllBefore[fam]), F(rec.NllAfter[fam]), rec.Steps.ToString(CultureInfo.InvariantCulture),
-                            rec.PostTokens.ToString(CultureInfo.InvariantCulture), F(rec.PostFlops), F(rec.Seconds)));
+                    foreach (var line in text.Split('\n'))
+                        if (line.Length > 0) sb.Append(line.TrimEnd('\r')).Append(tail).Append('\n');
                 }
+                AppendWith(lik, File.ReadAllText(VariantLikelihoodPath(dir, r, v)), tail);
+                if (File.Exists(VariantSamplesPath(dir, r, v))) AppendWith(smp, File.ReadAllText(VariantSamplesPath(dir, r, v)), tail);
+                string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+                foreach (var fam in rec.NllBefore.Keys.Order(StringComparer.Ordinal))
+                    post.AppendLine(string.Join(',', rec.Id, v, rec.N.ToString(CultureInfo.InvariantCulture), rec.Tokens.ToString(CultureInfo.InvariantCulture),
+                        F(rec.TokensPerParam), fam, F(rec.NllBefore[fam]), F(rec.NllAfter[fam]), rec.Steps.ToString(CultureInfo.InvariantCulture),
+                        rec.PostTokens.ToString(CultureInfo.InvariantCulture), F(rec.PostFlops), F(rec.Seconds)));
             }
             T2.IO.AtomicFile.WriteAllText(EvidencePath(dir, v), lik.ToString());
             if (spec.Eval.SampleN > 0) T2.IO.AtomicFile.WriteAllText(SamplesPath(dir, v), smp.ToString());
+            string body = lik.ToString();
+            int headerEnd = body.IndexOf('\n') + 1;
+            all.Append(body, headerEnd, body.Length - headerEnd); // the variant's rows without its header
         }
+        if (spec.PostTrain.Count > 0) T2.IO.AtomicFile.WriteAllText(EvidenceAllPath(dir), all.ToString());
         T2.IO.AtomicFile.WriteAllText(PostTrainingPath(dir), post.ToString());
     }
 

@@ -43,6 +43,29 @@ public class PlannerTests
         Assert.InRange(p2.Optimum.N, p2.FlatNMin, p2.FlatNMax);
     }
 
+    [Theory]
+    [InlineData(1e19, 2e9, 1e8)]
+    [InlineData(1e21, 1.4e11, 1e10)]
+    public void CountedPostTraining_PaysFromCTrain_AndMatchesBruteForce(double cTrain, double cInf, double post)
+    {
+        var m = new PlanMetric("acc", A2.Predict, true);
+        var p = Planner.Plan(m, new PlanBudget { CTrain = cTrain, CInf = cInf, PostTrainingTokens = post }, A2.Loss);
+        // 6N(D + D_post) = C_train binds exactly; D is the pretraining tokens alone.
+        Assert.Equal(cTrain, 6 * p.Optimum.N * (p.Optimum.D + post), cTrain * 1e-9);
+        Assert.Equal(cTrain, 6 * p.Chinchilla.N * (p.Chinchilla.D + post), cTrain * 1e-9);
+        double hi = Math.Min(cTrain / (6 * (post + 1)), cInf / 2);
+        double b = BruteForce(n => -A2.Predict(n, cTrain / (6 * n) - post, cInf / (2 * n)), 1e3, hi);
+        Assert.InRange(p.Optimum.N / b, 0.99, 1.01);
+        // Charging post-training costs accuracy (less pretraining at every N) and moves the optimum to a smaller model.
+        var free = Planner.Plan(m, new PlanBudget { CTrain = cTrain, CInf = cInf }, A2.Loss);
+        Assert.True(p.Optimum.Predicted < free.Optimum.Predicted);
+        Assert.True(p.Optimum.N <= free.Optimum.N * 1.0001);
+        // D_post = 0 is the paper's budget exactly.
+        var zero = Planner.Plan(m, new PlanBudget { CTrain = cTrain, CInf = cInf, PostTrainingTokens = 0 }, A2.Loss);
+        Assert.Equal(free.Optimum, zero.Optimum);
+        Assert.Throws<ArgumentException>(() => Planner.Plan(m, new PlanBudget { CTrain = cTrain, CInf = cInf, PostTrainingTokens = -1 }, A2.Loss));
+    }
+
     [Fact]
     public void IntegerK_FixedK_AndEndToEndBudget_MatchBruteForce()
     {

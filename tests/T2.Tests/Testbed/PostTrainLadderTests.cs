@@ -84,6 +84,60 @@ public class PostTrainLadderTests(PostTrainLadderFixture f) : IClassFixture<Post
     }
 
     [Fact]
+    public void EvidenceAll_FitsEveryVariantSideBySide_AndPlansCountPostTraining()
+    {
+        Assert.True(f.Ladder.Code == 0, f.Ladder.Err);
+        var all = File.ReadAllLines(LadderRunner.EvidenceAllPath(f.Ladd));
+        int baseRows = File.ReadAllLines(LadderRunner.EvidencePath(f.Ladd)).Length - 1;
+        Assert.EndsWith(",variant,task,question,nll,post_tokens", all[0]);
+        Assert.Equal(3 * baseRows, all.Length - 1);
+        var postTokens = File.ReadAllLines(LadderRunner.PostTrainingPath(f.Ladd)).Skip(1).Select(l => double.Parse(l.Split(',')[9])).Distinct().Single();
+        Assert.All(all.Skip(1).Where(l => l.Contains(",base,")), l => Assert.EndsWith(",0", l));
+
+        string fitPath = Path.Combine(f.Dir, "fit-all.json");
+        var fit = CliRun.Of("fit", "t2", "--data", LadderRunner.EvidenceAllPath(f.Ladd), "--approach", "2", "--where", "kind=isoflop", "--out", fitPath);
+        Assert.True(fit.Code is 0 or 1, fit.Err);
+        using (var d = JsonDocument.Parse(File.ReadAllText(fitPath)))
+        {
+            var r = d.RootElement;
+            Assert.Equal("base", r.GetProperty("variant").GetString());
+            Assert.Equal(0, r.GetProperty("post_training_tokens").GetDouble());   // the base models had none
+            var vs = r.GetProperty("variants").EnumerateArray().ToList();
+            Assert.Equal(["ft", "sft"], vs.Select(v => v.GetProperty("variant").GetString()));
+            Assert.All(vs, v => Assert.Equal(postTokens, v.GetProperty("post_training_tokens").GetDouble()));
+        }
+        Assert.Contains("variant sft", fit.Console);
+
+        // Side by side by default; one with --variant; an unknown one names those there are.
+        var plan = CliRun.Of("plan", "--fit", fitPath, "--c-train", "3e11", "--c-inf", "1e5", "--task", "macro", "--json");
+        Assert.True(plan.Code == 0, plan.Err);
+        var plans = JsonDocument.Parse(plan.Out).RootElement.GetProperty("plans").EnumerateArray().ToList();
+        Assert.Equal(["base", "ft", "sft"], plans.Select(x => x.GetProperty("variant").GetString()));
+        var ft = CliRun.Of("plan", "--fit", fitPath, "--c-train", "3e11", "--c-inf", "1e5", "--task", "macro", "--variant", "ft", "--count-post-training", "--json");
+        Assert.True(ft.Code == 0, ft.Err);
+        var p = JsonDocument.Parse(ft.Out).RootElement.GetProperty("plans")[0];
+        Assert.Equal(postTokens, p.GetProperty("post_training_tokens_counted").GetDouble());
+        Assert.Equal(3e11, 6 * p.GetProperty("N").GetDouble() * (p.GetProperty("D").GetDouble() + postTokens), 3e11 * 1e-9);
+        var bad = CliRun.Of("plan", "--fit", fitPath, "--c-train", "3e11", "--c-inf", "1e5", "--variant", "rl");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("variants: base, ft, sft", bad.Err);
+
+        var front = CliRun.Of("frontier", "--fit", fitPath, "--c-inf", "1e5", "--from", "3e10", "--to", "3e11", "--points", "3", "--task", "macro", "--out", Path.Combine(f.Dir, "front"));
+        Assert.True(front.Code == 0, front.Err);
+        var rows = File.ReadAllLines(Path.Combine(f.Dir, "front", "frontier.csv"));
+        Assert.Equal(1 + 3 * 3 * 2, rows.Length);                                 // 3 variants × 3 budgets × (A2 + baseline)
+        Assert.True(File.Exists(Path.Combine(f.Dir, "front", "sft", "macro", "frontier_tokens_per_param.svg")));
+
+        string html = Path.Combine(f.Dir, "r.html");
+        var rep = CliRun.Of("report", "--fit", fitPath, "--evidence", LadderRunner.EvidenceAllPath(f.Ladd), "--out", html);
+        Assert.True(rep.Code == 0, rep.Err);
+        Assert.Contains("id=\"variants\"", File.ReadAllText(html));
+        var one = CliRun.Of("report", "--fit", fitPath, "--evidence", LadderRunner.EvidenceAllPath(f.Ladd), "--variant", "sft", "--out", html);
+        Assert.True(one.Code == 0, one.Err);
+        Assert.DoesNotContain("id=\"variants\"", File.ReadAllText(html));
+    }
+
+    [Fact]
     public void AnUnknownVariant_IsASpecError_BeforeAnyTraining()
     {
         var r = CliRun.Of("testbed", "ladder", "--spec", f.SpecPath, "--out", Path.Combine(f.Dir, "other"), "--post-train", "rl");
