@@ -68,6 +68,7 @@ public static class BenchCommand
         bench.Subcommands.Add(fit);
         bench.Subcommands.Add(BuildT2(ctx));
         bench.Subcommands.Add(ServeBench.Build(ctx));
+        bench.Subcommands.Add(DecodeBench.Build(ctx));
         return bench;
     }
 

@@ -30,22 +30,31 @@ public static class PlanCommand
         var adaptive = new Option<bool>("--adaptive-k") { Description = "Samples allocated by each question's difficulty (an oracle p): k is the mean per query (Approach 2 only)." };
         var variant = CommonOptions.Variant();
         var (countPost, postTokens) = PostTrainingOptions();
+        var hw = HardwarePlan.Build();
         var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
         var strict = CommonOptions.Strict();
         var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
             "or, for a loss-law fit file, the compute-optimal (N, D).")
         { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, adaptive, variant, countPost, postTokens, json, strict };
+        foreach (var o in hw.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
             if (FitFileIo.Kind(path) == "loss")
             {
+                if (HardwarePlan.Asked(p, hw)) throw new UsageException("--hardware prices serving k samples; a loss-law fit file has no k (use a T² fit file).");
                 if (p.GetValue(cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
                 if (p.GetValue(cInf) is not null || p.GetValue(k) is not null || p.GetValue(cTotal) is not null)
                     throw new UsageException("a loss-law fit file has no k: give only --c-train (use a T² fit file for --c-inf, --k or --c-total).");
                 return LossPlan(ctx, LossFitFile.Read(path), ParseLists.Flops(p.GetValue(cTrain)!, "--c-train"), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
             }
+            HardwarePlan.CheckUnused(p, hw);
+            if (HardwarePlan.Asked(p, hw) && (p.GetValue(stop) || p.GetValue(adaptive)))
+                throw new UsageException("--hardware prices fixed-k sampling; --stop-on-success and --adaptive-k are not combined with it yet.");
             var doc = FitFile.Read(path);
+            if (HardwarePlan.Asked(p, hw))
+                return HardwarePlan.Run(ctx, p, hw, path, doc, p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
+                    p.GetValue(task), p.GetValue(variant), p.GetValue(countPost), p.GetValue(postTokens), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
             var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
             bool sos = p.GetValue(stop), ada = p.GetValue(adaptive);
             if (sos && ada) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");

@@ -27,6 +27,9 @@ public sealed record PlanBudget
     public double Queries { get; init; }
     public double TokensPerQuery { get; init; }
     public double PostTrainingTokens { get; init; }
+    /// <summary>Budgets in dollars on a device instead of FLOPs (beyond the paper): D and k follow from
+    /// <see cref="HardwareCost"/>; <see cref="CTrain"/> and <see cref="CInf"/> are then not used.</summary>
+    public DollarBudget? Dollars { get; init; }
     public double NMin { get; init; } = 1e3;
     public double NMax { get; init; } = 1e15;
 }
@@ -87,8 +90,15 @@ public static class Planner
         PlanPoint opt; double flatLo, flatHi; bool boundary;
         if (budget.CTotal is null)
         {
-            double nHi = Math.Min(budget.NMax, Budgets.MaxN(budget.CTrain, budget.PostTrainingTokens));
-            if (budget.FixedK is null) nHi = Math.Min(nHi, budget.CInf / 2); // k ≥ 1
+            double nHi;
+            if (budget.Dollars is { } usd) // the weights must fit the device; the rest is for the $ and latency to decide
+                nHi = Math.Min(Math.Min(budget.NMax, Budgets.MaxN(HardwareCost.TrainFlopsForUsd(usd.Device, usd.TrainUsd), budget.PostTrainingTokens)),
+                    usd.Device.MemoryBytes / usd.Device.BytesPerParameter);
+            else
+            {
+                nHi = Math.Min(budget.NMax, Budgets.MaxN(budget.CTrain, budget.PostTrainingTokens));
+                if (budget.FixedK is null) nHi = Math.Min(nHi, budget.CInf / 2); // k ≥ 1
+            }
             double lo = Math.Log(budget.NMin), hi = Math.Log(nHi);
             if (!(hi > lo))
                 throw new ArgumentException($"No model size fits the budget: N would have to lie in [{budget.NMin:G3}, {nHi:G3}]" +
@@ -102,6 +112,9 @@ public static class Planner
                 fs[i] = Score(xs[i]);
                 if (double.IsNaN(fs[best]) || fs[i] < fs[best]) best = i;
             }
+            if (double.IsNaN(fs[best]))
+                throw new ArgumentException("No model size can serve one sample per query within the budget per query" +
+                    (budget.Dollars?.MaxLatencySeconds is { } ml ? $" and the latency limit of {ml:G3} s" : "") + " (or its weights do not fit the device).");
             // Bracketed refinement: golden section between the grid neighbours of the best grid point.
             double a = xs[Math.Max(0, best - 1)], b = xs[Math.Min(Grid - 1, best + 1)];
             double xBest = GoldenSection(Score, a, b, xs[best], fs[best]);
@@ -124,8 +137,17 @@ public static class Planner
     /// <summary>The point on the budget's line at model size N (training/inference split fixed by the budget).</summary>
     public static PlanPoint Point(PlanMetric metric, PlanBudget budget, double n)
     {
-        double d = Budgets.PretrainTokens(budget.CTrain, n, budget.PostTrainingTokens);
-        double k = budget.FixedK ?? Budgets.SamplesFor(budget.CInf, n);
+        double d, k;
+        if (budget.Dollars is { } usd)
+        {
+            d = HardwareCost.TokensForUsd(usd.Device, usd.TrainUsd, n) - budget.PostTrainingTokens;
+            k = HardwareCost.SamplesFor(usd.Device, usd.Shape, n, usd.UsdPerQuery, usd.MaxLatencySeconds);
+            if (budget.IntegerK) k = Math.Floor(k);
+            // An N that cannot serve one sample within the budget (or whose weights do not fit) scores NaN: never chosen.
+            return new PlanPoint(n, d, k, d / n, k >= (budget.IntegerK ? 1 : 1e-9) && d > 0 ? metric.Evaluate(n, d, k) : double.NaN);
+        }
+        d = Budgets.PretrainTokens(budget.CTrain, n, budget.PostTrainingTokens);
+        k = budget.FixedK ?? Budgets.SamplesFor(budget.CInf, n);
         if (budget.IntegerK && budget.FixedK is null) k = Math.Max(1, Math.Floor(k));
         return new PlanPoint(n, d, k, d / n, metric.Evaluate(n, d, k));
     }
@@ -134,6 +156,12 @@ public static class Planner
     {
         if (budget.CTotal is null)
         {
+            if (budget.Dollars is { } usd)
+            {
+                double nu = baselineN(HardwareCost.TrainFlopsForUsd(usd.Device, usd.TrainUsd)); // the $ buy these FLOPs at any N
+                var pu = Point(metric, budget, nu);
+                return (pu, HardwareCost.SamplesFor(usd.Device, usd.Shape, nu, usd.UsdPerQuery, usd.MaxLatencySeconds));
+            }
             double nc = baselineN(budget.CTrain);
             return (Point(metric, budget, nc), budget.FixedK ?? Budgets.SamplesFor(budget.CInf, nc));
         }
@@ -225,6 +253,12 @@ public static class Planner
     {
         if (!double.IsFinite(b.PostTrainingTokens) || b.PostTrainingTokens < 0)
             throw new ArgumentException($"PostTrainingTokens {b.PostTrainingTokens} must be finite and ≥ 0.");
+        if (b.Dollars is { } usd)
+        {
+            if (b.CTotal is not null || b.FixedK is not null) throw new ArgumentException("A dollar budget replaces CTotal and FixedK.");
+            usd.Validate();
+            return;
+        }
         if (b.CTotal is { } t)
         {
             Limits.CheckFlops("CTotal", t);

@@ -29,8 +29,10 @@ public static class TaskPlanner
         {
             var plan = Planner.Plan(a.Metric, budget, a.Stage1, a.BaselineN);
             var o = plan.Optimum; var c = plan.Chinchilla;
-            double? cInf = budget.CTotal is null && budget.FixedK is null ? budget.CInf : null;
-            double RawK(PlanPoint p) => budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
+            double? cInf = budget.CTotal is null && budget.FixedK is null && budget.Dollars is null ? budget.CInf : null;
+            double RawK(PlanPoint p) => budget.Dollars is { } usd
+                ? HardwareCost.SamplesFor(usd.Device, usd.Shape, p.N, usd.UsdPerQuery, usd.MaxLatencySeconds)
+                : budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
             double? Valley(PlanPoint p) => T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(p.N, p.D, p.K)));
             var trust = PlanTrustAssessor.Assess(o.N, o.D, o.K, RawK(o), a.Range, a.Health, cInf, plan.AtSearchBoundary,
                 [plan.FlatNMin, plan.FlatNMax], Valley(o));

@@ -126,6 +126,68 @@ public class T2CliTests : IDisposable
         Assert.Equal(2, CliRun.Of("frontier", "--fit", path, "--c-inf", "1e11", "--stop-on-success", "--adaptive-k", "--out", P("x")).Code);
     }
 
+    private static string Hardware(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "t2.sln"))) dir = dir.Parent;
+        return Path.Combine(dir!.FullName, "examples", "hardware", name);
+    }
+
+    [Fact]
+    public void Plan_Hardware_ShowsFlopAndDollarOptimaSideBySide_WithinTheBudgets()
+    {
+        var (path, _) = GsmFit.Value;
+        foreach (var f in new[] { "h100-sxm.json", "a100-sxm-80gb.json", "a100-sardana.json", "l4.json", "mi300x.json" })
+            T2.Cli.Data.HardwareFile.Read(Hardware(f)); // every shipped example is valid
+        var r = CliRun.Of("plan", "--fit", path, "--hardware", Hardware("l4.json"), "--c-train-usd", "1e5", "--c-inf-usd-per-query", "1e-3",
+            "--max-latency-s", "5", "--prompt-tokens", "512", "--answer-tokens", "256", "--json");
+        Assert.True(r.Code is 0 or 3, r.Err);
+        var comps = JsonDocument.Parse(r.Out).RootElement.GetProperty("comparisons").EnumerateArray().ToList();
+        Assert.Equal(2, comps.Count);                                               // approaches 1 and 2 of GSM8K
+        foreach (var c in comps)
+        {
+            var u = c.GetProperty("usd_optimal");
+            Assert.True(u.GetProperty("usd_per_query").GetDouble() <= 1e-3 * (1 + 1e-9));
+            Assert.True(u.GetProperty("latency_s").GetDouble() <= 5 * (1 + 1e-9));
+            Assert.Equal(1e5, u.GetProperty("train_usd").GetDouble(), 1e5 * 1e-9);
+            Assert.True(u.TryGetProperty("trust", out _));
+            // The FLOP plan, priced on this memory-bound card, overspends the per-query budget.
+            Assert.True(c.GetProperty("flop_optimal").GetProperty("usd_per_query").GetDouble() > 1e-3);
+        }
+        var a2 = comps.Single(c => c.GetProperty("approach").GetString() == "2");
+        Assert.True(a2.GetProperty("usd_optimal").GetProperty("predicted").GetDouble() >= a2.GetProperty("flop_optimal_served_at_usd_budget").GetProperty("predicted").GetDouble() - 1e-9);
+        var text = CliRun.Of("plan", "--fit", path, "--hardware", Hardware("h100-sxm.json"), "--c-train", "1e23", "--c-inf", "1e11");
+        Assert.True(text.Code is 0 or 3, text.Err);
+        Assert.Contains("$-optimal", text.Console);
+    }
+
+    [Fact]
+    public void Plan_Hardware_BadInput_IsOneLocatedLine()
+    {
+        var (path, _) = GsmFit.Value;
+        string H(string body) => Write($"hw{body.GetHashCode():x}.json", body);
+        var cases = new (string[] Args, string Expect)[]
+        {
+            (["--hardware", H("{\"name\": \"x\", \"peak_flops\": 1e12, \"memory_bandwidth\": 1e11, \"memory_bytes\": 1e9}"), "--c-train", "1e20", "--c-inf", "1e9"], "usd_per_hour"),
+            (["--hardware", H("{\"name\": \"x\", \"peak_flops\": 1e12, \"memory_bandwidth\": 1e11, \"memory_bytes\": 1e9, \"usd_per_hour\": 1, \"mfu_trian\": 0.5}"), "--c-train", "1e20", "--c-inf", "1e9"], "mfu_trian"),
+            (["--hardware", H("{\"name\": \"x\", \"peak_flops\": 1e12, \"memory_bandwidth\": 1e11, \"memory_bytes\": 1e9, \"usd_per_hour\": 1, \"mfu_decode\": 2}"), "--c-train", "1e20", "--c-inf", "1e9"], "mfu_decode"),
+            (["--hardware", H("[1, 2"), "--c-train", "1e20", "--c-inf", "1e9"], "not JSON"),
+            (["--hardware", P("missing.json"), "--c-train", "1e20", "--c-inf", "1e9"], "not found"),
+            (["--c-train-usd", "1e5", "--c-train", "1e20", "--c-inf", "1e9"], "--hardware"),
+            (["--hardware", Hardware("l4.json"), "--c-train-usd", "1e5"], "both"),
+            (["--hardware", Hardware("l4.json"), "--c-train-usd", "1e5", "--c-inf-usd-per-query", "-1"], "--c-inf-usd-per-query"),
+            (["--hardware", Hardware("l4.json"), "--c-train", "1e20", "--c-inf", "1e9", "--stop-on-success"], "--stop-on-success"),
+            (["--hardware", Hardware("l4.json"), "--c-train", "1e20", "--k", "4"], "--k"),
+        };
+        foreach (var (args, expect) in cases)
+        {
+            var r = CliRun.Of([.. new[] { "plan", "--fit", path }, .. args]);
+            Assert.True(r.Code == 2, $"{string.Join(' ', args)} → {r.Code}: {r.Err}");
+            Assert.Contains(expect, r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+    }
+
     private const string Header = "checkpoint,params,tokens,task,question,num_samples,num_correct\n";
     private static string Rows(int checkpoints, int samples = 16) => string.Concat(Enumerable.Range(0, checkpoints).SelectMany(c =>
         Enumerable.Range(0, 5).Select(q => $"m{c},{1e7 * (c + 1)},{1e9 * (c + 2)},t,{q},{samples},{(q + c) % samples}\n")));
