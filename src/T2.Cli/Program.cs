@@ -27,6 +27,7 @@ public static class Program
         var fit = new Command("fit", "Fit scaling laws.");
         fit.Subcommands.Add(FitLossCommand.Build(ctx));
         fit.Subcommands.Add(FitT2Command.Build(ctx));
+        fit.Subcommands.Add(FitDataWallCommand.Build(ctx));
         root.Subcommands.Add(fit);
         root.Subcommands.Add(PassKCommand.Build(ctx));
         root.Subcommands.Add(PlanCommand.Build(ctx));

@@ -10,9 +10,11 @@ public static class FitTasks
     /// The tasks asked for, as the planner sees them: every task and then "macro" (the mean of the tasks' predictions) when
     /// the file has two or more; <paramref name="task"/> picks one of them, "macro" included.
     /// </summary>
-    public static List<FittedTask> Select(FitFile.Doc doc, string? task, string path, bool stopOnSuccess = false, bool adaptiveK = false)
+    public static List<FittedTask> Select(FitFile.Doc doc, string? task, string path, bool stopOnSuccess = false, bool adaptiveK = false,
+        Func<FittedTask, FittedTask>? transform = null)
     {
         var all = doc.Tasks.Select(FitFile.Fitted).ToList();
+        if (transform is not null) all = all.Select(transform).ToList(); // before the macro: it averages the tasks' own metrics
         if (stopOnSuccess || adaptiveK)
         {
             // Before the macro is formed, so that the macro averages the tasks' own accuracies under the sampling policy.

@@ -29,9 +29,13 @@ public static class FrontierCommand
         var output = CommonOptions.Out("Directory for frontier.csv and the plots.");
         var variant = CommonOptions.Variant();
         var (countPost, postTokens) = PlanCommand.PostTrainingOptions();
+        var (unique, wallFile, wallLaw) = PlanCommand.DataWallOptions();
+        var hw = HardwarePlan.Build();
         var strict = CommonOptions.Strict();
         var cmd = new Command("frontier", "Optimal N*, D*, D*/N*, k* against C_train for both approaches and Chinchilla; CSV + PNG/SVG.")
-        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, variant, countPost, postTokens, strict };
+        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, variant, countPost, postTokens, unique, wallFile, wallLaw, strict };
+        // --hardware: beside each FLOP optimum, the $-optimal plan spending the same dollars on the device (no $ budgets here).
+        foreach (var o in new Option[] { hw.Hardware, hw.MaxLatency, hw.PromptTokens, hw.AnswerTokens, hw.AspectRatio, hw.KvShare }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -42,27 +46,52 @@ public static class FrontierCommand
             if (File.Exists(dir)) throw new InputException(dir, 0, null, "--out is a file; frontier writes a directory (frontier.csv and plots).");
             if (p.GetValue(stop) && p.GetValue(adaptive)) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");
             if ((p.GetValue(stop) || p.GetValue(adaptive)) && p.GetValue(integerK)) throw new UsageException("--integer-k fixes whole samples; the sampling policies plan expected (or mean) samples.");
+            bool hardware = HardwarePlan.Asked(p, hw);
+            if (!hardware && p.GetValue(hw.MaxLatency) is not null) throw new UsageException("--max-latency-s needs --hardware FILE.");
+            if (hardware && (p.GetValue(stop) || p.GetValue(adaptive))) throw new UsageException("--hardware prices fixed-k sampling; --stop-on-success and --adaptive-k are not combined with it yet.");
+            var wall = PlanCommand.DataWallTransform(p.GetValue(unique), p.GetValue(wallFile), p.GetValue(wallLaw)!, p.GetValue(stop) || p.GetValue(adaptive), hardware);
+            var device = hardware ? HardwareFile.Read(p.GetValue(hw.Hardware)!) : null;
+            var shape = new ServingShape { PromptTokens = p.GetValue(hw.PromptTokens), AnswerTokens = p.GetValue(hw.AnswerTokens), AspectRatio = p.GetValue(hw.AspectRatio), KvShare = p.GetValue(hw.KvShare) };
             var doc = FitFile.Read(path);
             T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
             var cs = TaskPlanner.LogSpaced(a, b, p.GetValue(points));
-            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict,variant,post_training_tokens\n");
+            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict,variant,post_training_tokens,unique_tokens,train_usd,usd_per_query,latency_s\n");
             var findings = new List<Finding>();
             var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
             foreach (var vd in docs)
-            foreach (var t in FitTasks.Select(vd, p.GetValue(task), path, p.GetValue(stop), p.GetValue(adaptive)))
+            foreach (var t in FitTasks.Select(vd, p.GetValue(task), path, p.GetValue(stop), p.GetValue(adaptive), wall))
             {
                 double post = PlanCommand.PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
                 string vname = vd.Variant ?? "base";
                 var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK), post);
                 var series = new List<(string, PlanPoint[])>();
+                if (device is not null)
+                    foreach (var ap in t.Approaches)
+                    {
+                        var one = new FittedTask(t.Task, [ap]);
+                        var comps = new HardwareComparison?[cs.Length];
+                        Parallel.For(0, cs.Length, i =>
+                        {
+                            try { comps[i] = HardwarePlanner.Compare(one, new PlanBudget { CTrain = cs[i], CInf = ci, IntegerK = p.GetValue(integerK), PostTrainingTokens = post }, device, shape, null, p.GetValue(hw.MaxLatency), null).Single(); }
+                            catch (ArgumentException) { comps[i] = null; }
+                        });
+                        foreach (var c in comps.Where(c => c is not null).Select(c => c!))
+                        {
+                            Row(csv, t.Task, "flop_optimal_approach" + ap.Approach, c.Flop.Budget.CTrain, ci, c.Flop.Plan.Optimum, c.Flop.Metric, c.Flop.Trust, vname, post, p.GetValue(unique), c.FlopCost);
+                            Row(csv, t.Task, "usd_optimal_approach" + ap.Approach, c.Flop.Budget.CTrain, ci, c.Dollar.Plan.Optimum, c.Dollar.Metric, c.Dollar.Trust, vname, post, p.GetValue(unique), c.DollarCost);
+                            findings.Add(new Finding("frontier_trust", c.Dollar.Trust.Severity, c.Dollar.Trust.Verdict));
+                        }
+                        var ok = comps.Select((c, i) => (c, i)).Where(x => x.c is not null).ToList();
+                        if (ok.Count > 1) series.Add(($"$-optimal on {device.Name} (approach {ap.Approach}, same $)", ok.Select(x => x.c!.Dollar.Plan.Optimum).ToArray()));
+                    }
                 foreach (var g in plans.GroupBy(x => x.Approach))
                 {
                     var list = g.ToList();
                     series.Add(($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray()));
                     foreach (var x in list)
                     {
-                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post);
-                        Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust, vname, post);
+                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post, p.GetValue(unique));
+                        Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust, vname, post, p.GetValue(unique));
                         findings.Add(new Finding("frontier_trust", x.Trust.Severity, x.Trust.Verdict));
                     }
                 }
@@ -70,6 +99,11 @@ public static class FrontierCommand
                 series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
                 string safe = string.Concat(t.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
                 if (docs.Count > 1) safe = Path.Combine(vname, safe); // one variant: DIR/<task>/ as before; several: DIR/<variant>/<task>/
+                if (device is not null)
+                {
+                    // The $-optimal series has its own budgets (those where a plan exists): plot the full-grid series only.
+                    series = series.Where(x => x.Item2.Length == cs.Length).ToList();
+                }
                 Plots.Frontier(Path.Combine(dir, safe), cs, series, ci);
             }
             var csvPath = Path.Combine(dir, "frontier.csv");
@@ -85,10 +119,11 @@ public static class FrontierCommand
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
-    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t, string variant, double post) =>
+    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t, string variant, double post, double? unique, CostedPoint? cost = null) =>
         sb.AppendLine(string.Join(",", Csv(task), approach, F(c), F(ci), F(p.N), F(p.D), F(p.TokensPerParameter), F(p.K), F(p.Predicted), metric,
             F(t.Extrapolation.N), F(t.Extrapolation.D), F(t.Extrapolation.TokensPerParameter), F(t.Extrapolation.K), t.KBelowOne ? "1" : "0",
-            t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict), Csv(variant), F(post)));
+            t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict), Csv(variant), F(post), unique is { } u ? F(u) : "",
+            cost is null ? "" : F(cost.TrainUsd), cost is null ? "" : F(cost.Query.Usd), cost is null ? "" : F(cost.Query.LatencySeconds)));
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -85,8 +85,15 @@ public static class HardwarePlan
             double post = PlanCommand.PostTokens(vd, fitPath, countPost, postTokens);
             foreach (var t in FitTasks.Select(vd, task, fitPath))
                 foreach (var (fb, usd) in flopBudgets)
-                    foreach (var c in HardwarePlanner.Compare(t, fb with { PostTrainingTokens = post }, h, shape, usd, maxLat, level))
-                        rows.Add((docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null, t.Task, c));
+                {
+                    List<HardwareComparison> cs;
+                    try { cs = HardwarePlanner.Compare(t, fb with { PostTrainingTokens = post }, h, shape, usd, maxLat, level); }
+                    catch (ArgumentException e)
+                    {
+                        throw new UsageException($"{t.Task}: these budgets buy no plan on {h.Name} (training {Format.Sig(fb.CTrain)} FLOPs, serving {Format.Sig(fb.CInf)} FLOPs per token): {e.Message.Split(" (Parameter")[0]}");
+                    }
+                    foreach (var c in cs) rows.Add((docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null, t.Task, c));
+                }
         }
         if (json) ctx.Out.WriteLine(ToJson(h, hwPath, shape, rows));
         else Render(ctx.Console, h, shape, rows);

@@ -50,7 +50,8 @@ public static class LadderCommand
         spec = LadderRunner.Merge(s.Out, spec);
         var plan = LadderPlan.Expand(spec);
         ctx.Error.WriteLine($"t2: ladder '{spec.Name}': {plan.Runs.Count} runs ({plan.Runs.Count(r => r.Kind == RunKind.IsoFlop)} isoFLOP over " +
-            $"{spec.Budgets.Count} budgets, {plan.Runs.Count(r => r.Kind == RunKind.Overtrained)} overtrained, {plan.Runs.Count(r => r.Kind == RunKind.Extra)} extra), " +
+            $"{spec.Budgets.Count} budgets, {plan.Runs.Count(r => r.Kind == RunKind.Overtrained)} overtrained, {plan.Runs.Count(r => r.Kind == RunKind.Extra)} extra" +
+            (spec.Repeated.Count > 0 ? $", {plan.Runs.Count(r => r.Kind == RunKind.Repeated)} on repeated data → evidence-repeated.csv" : "") + "), " +
             $"{T2.Core.Health.Num.G(plan.Runs.Sum(r => r.Flops))} training FLOPs; N counts every parameter (the tied output head included, as the FLOPs do).");
         LadderResult result = null!;
         if (s.Json || Console.IsErrorRedirected)

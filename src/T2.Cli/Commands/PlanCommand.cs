@@ -31,12 +31,14 @@ public static class PlanCommand
         var variant = CommonOptions.Variant();
         var (countPost, postTokens) = PostTrainingOptions();
         var hw = HardwarePlan.Build();
+        var (unique, wallFile, wallLaw) = DataWallOptions();
         var json = CommonOptions.Json("Print {\"plans\": [...]} (each plan with trust).");
         var strict = CommonOptions.Strict();
         var cmd = new Command("plan", "Optimal (N, D, k) per task and approach for a budget, with the Chinchilla baseline scored at its own k; " +
             "or, for a loss-law fit file, the compute-optimal (N, D).")
         { fit, cTrain, cInf, k, integerK, cTotal, queries, tpq, task, level, stop, adaptive, variant, countPost, postTokens, json, strict };
         foreach (var o in hw.All) cmd.Options.Add(o);
+        cmd.Options.Add(unique); cmd.Options.Add(wallFile); cmd.Options.Add(wallLaw);
         cmd.SetAction(p =>
         {
             var path = p.GetValue(fit)!;
@@ -51,6 +53,10 @@ public static class PlanCommand
             HardwarePlan.CheckUnused(p, hw);
             if (HardwarePlan.Asked(p, hw) && (p.GetValue(stop) || p.GetValue(adaptive)))
                 throw new UsageException("--hardware prices fixed-k sampling; --stop-on-success and --adaptive-k are not combined with it yet.");
+            double? u = p.GetValue(unique);
+            var wall = DataWallTransform(u, p.GetValue(wallFile), p.GetValue(wallLaw)!, p.GetValue(stop) || p.GetValue(adaptive), HardwarePlan.Asked(p, hw));
+            bool published = p.GetValue(wallFile) is null;
+            var form = p.GetValue(wallLaw) == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
             var doc = FitFile.Read(path);
             if (HardwarePlan.Asked(p, hw))
                 return HardwarePlan.Run(ctx, p, hw, path, doc, p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
@@ -61,26 +67,31 @@ public static class PlanCommand
             if ((sos || ada) && (p.GetValue(k) is not null || p.GetValue(integerK)))
                 throw new UsageException($"{(sos ? "--stop-on-success plans the cap from the expected samples" : "--adaptive-k plans the mean samples")} C_inf/2N: drop --k and --integer-k.");
             var plans = new List<ApproachPlan>();
+            var free = new List<ApproachPlan>(); // with --unique-tokens: the same plans with unlimited data
             var labels = new List<string?>();
             var caps = new List<(double? Optimum, double? Baseline)>();
             var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
             foreach (var vd in docs)
             {
                 double post = PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
-                var tasks = FitTasks.Select(vd, p.GetValue(task), path, sos, ada);
+                var tasks = FitTasks.Select(vd, p.GetValue(task), path, sos, ada, wall);
+                var freeTasks = wall is null ? null : FitTasks.Select(vd, p.GetValue(task), path);
                 foreach (var b in budgets)
-                    foreach (var t in tasks)
-                        foreach (var pa in TaskPlanner.Plan(t, b with { PostTrainingTokens = post }, p.GetValue(level)))
+                    for (int ti = 0; ti < tasks.Count; ti++)
+                        foreach (var pa in TaskPlanner.Plan(tasks[ti], b with { PostTrainingTokens = post }, p.GetValue(level)))
                         {
+                            if (freeTasks is not null) free.Add(TaskPlanner.Plan(freeTasks[ti], b with { PostTrainingTokens = post }, null).Single(x => x.Approach == pa.Approach));
                             plans.Add(pa);
                             labels.Add(docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null);
                             caps.Add(sos ? (Cap(tasks, pa, pa.Plan.Optimum), Cap(tasks, pa, pa.Plan.Chinchilla)) : (null, null));
                         }
             }
-            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, sos ? caps : null, labels));
+            Action<System.Text.Json.Utf8JsonWriter, int>? extra = u is { } u1 ? (w, i) => WallJson(w, plans[i], free[i], u1, published, form) : null;
+            if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, sos ? caps : null, labels, extra));
             else
             {
                 Render(ctx.Console, plans, labels);
+                if (u is { } u2) RenderWall(ctx.Console, plans, free, labels, u2, published, form);
                 if (ada) ctx.Console.MarkupLine("Difficulty-aware k: k* and k_c above are the mean samples per query, spread over questions by their (oracle) single-sample accuracy.");
                 if (sos)
                 {
@@ -103,6 +114,36 @@ public static class PlanCommand
         new Finding("plan_trust", p.Trust.Severity, p.Trust.Verdict),
         new Finding("chinchilla_trust", p.ChinchillaTrust.Severity, p.ChinchillaTrust.Verdict),
     ];
+
+    /// <summary>--unique-tokens, --data-wall and --wall-law (shared by plan and frontier).</summary>
+    public static (Option<double?> Unique, Option<string?> File, Option<string> Law) DataWallOptions()
+    {
+        var unique = new Option<double?>("--unique-tokens") { Description = "The data wall: a corpus of U unique tokens (training repeats it). Plans beside the unlimited-data plan." };
+        unique.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } v && (!double.IsFinite(v) || !(v >= 1) || v > Limits.MaxCount)) r.AddError("--unique-tokens must lie in [1, 1e30]."); });
+        var file = new Option<string?>("--data-wall") { Description = "Data-wall file from 't2 fit data-wall' (default: Muennighoff et al.'s published R*_D = 15.4, R*_N = 5.3)." };
+        var law = new Option<string>("--wall-law") { Description = "muennighoff (effective data and parameters) or penalty (additive over-fitting penalty; needs --data-wall).", DefaultValueFactory = _ => "muennighoff" };
+        law.AcceptOnlyFromAmong("muennighoff", "penalty");
+        return (unique, file, law);
+    }
+
+    /// <summary>The data wall as a task transform (null without --unique-tokens), the flags checked first.</summary>
+    public static Func<FittedTask, FittedTask>? DataWallTransform(double? u, string? wallFile, string wallLaw, bool policy, bool hardware)
+    {
+        if (u is null && wallFile is not null) throw new UsageException("--data-wall needs --unique-tokens U (the corpus the plan must live with).");
+        if (u is null) return null;
+        if (policy || hardware) throw new UsageException("--unique-tokens is not combined with --stop-on-success, --adaptive-k or --hardware yet.");
+        var wallDoc = wallFile is { } wf ? DataWallFile.Read(wf) : null;
+        var form = wallLaw == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
+        if (wallDoc is null && form == T2.Core.Laws.WallForm.Penalty)
+            throw new UsageException("--wall-law penalty has no published constant: give --data-wall FILE from 't2 fit data-wall'.");
+        double uu = u.Value;
+        return t =>
+        {
+            var law = wallDoc is null ? T2.Core.Laws.DataWallLaw.Published : DataWallFile.Law(wallDoc, t.Task, form)
+                ?? throw new InputException(wallFile!, 0, "tasks", $"no task '{t.Task}' in the data-wall file (tasks: {string.Join(", ", wallDoc.Tasks.Select(x => x.Task))}).");
+            return DataWall.Apply(t, uu, law, wallFile ?? "published", wallDoc is null);
+        };
+    }
 
     /// <summary>--count-post-training and --post-training-tokens (shared by plan and frontier).</summary>
     public static (Option<bool> Count, Option<double?> Tokens) PostTrainingOptions()
@@ -157,7 +198,8 @@ public static class PlanCommand
         if (sos) { w.Number("expected_samples", o.K); if (cap is { } c) w.Number("k_cap", c); else w.WriteNull("k_cap"); }
     }
 
-    public static string ToJson(List<ApproachPlan> plans, List<(double? Optimum, double? Baseline)>? caps = null, List<string?>? variants = null) => Json.Write(w =>
+    public static string ToJson(List<ApproachPlan> plans, List<(double? Optimum, double? Baseline)>? caps = null, List<string?>? variants = null,
+        Action<System.Text.Json.Utf8JsonWriter, int>? extra = null) => Json.Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("plans");
@@ -191,6 +233,7 @@ public static class PlanCommand
             w.Number("k_unrounded", pa.Plan.ChinchillaRawK);
             TrustJson.Trust(w, pa.ChinchillaTrust);
             w.WriteEndObject();
+            extra?.Invoke(w, i);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -225,6 +268,37 @@ public static class PlanCommand
         }
         Tables.Write(console, ["task", "C_train", "A", "N*", "D/N*", "k*", "m*", "N_c", "D/N_c", "k_c", "m_c"], rows, new HashSet<int> { 3, 4, 5, 6, 7, 8, 9, 10 });
         foreach (var n in notes) console.MarkupLine(n);
+    }
+
+    private static void WallJson(System.Text.Json.Utf8JsonWriter w, ApproachPlan walled, ApproachPlan free, double u, bool published, T2.Core.Laws.WallForm form)
+    {
+        var o = walled.Plan.Optimum; var f = free.Plan.Optimum;
+        w.WriteStartObject("data_wall");
+        w.Number("unique_tokens", u); w.WriteString("law", form.ToString().ToLowerInvariant()); w.WriteBoolean("published_constants", published);
+        w.Number("epochs", o.D / u); w.WriteBoolean("exceeds_unique_tokens", o.D > u);
+        w.WriteStartObject("unlimited_data"); Point(w, f); w.WriteEndObject();
+        w.WriteStartObject("moved"); w.Number("N", o.N / f.N); w.Number("D", o.D / f.D); w.Number("k", o.K / f.K); w.Number("predicted", o.Predicted - f.Predicted); w.WriteEndObject();
+        // What the wall costs: the unlimited-data optimum's metric against the best plan with U unique tokens.
+        w.Number("cost", walled.Metric == "nll_k" ? o.Predicted - f.Predicted : f.Predicted - o.Predicted);
+        w.WriteEndObject();
+    }
+
+    private static void RenderWall(IAnsiConsole console, List<ApproachPlan> plans, List<ApproachPlan> free, List<string?> labels, double u, bool published, T2.Core.Laws.WallForm form)
+    {
+        console.MarkupLine(Markup.Escape($"Data wall: U = {Format.Sig(u)} unique tokens, {(form == T2.Core.Laws.WallForm.Muennighoff ? "Muennighoff et al. 2023's effective data and parameters" : "an additive over-fitting penalty")}" +
+            $"{(published ? " with their published R*_D = 15.4, R*_N = 5.3 (not fitted on these data)" : " fitted by 't2 fit data-wall'")}. The table above plans with the wall; beside it, the unlimited-data plan:"));
+        var rows = new List<string[]>();
+        for (int i = 0; i < plans.Count; i++)
+        {
+            var o = plans[i].Plan.Optimum; var f = free[i].Plan.Optimum;
+            double cost = plans[i].Metric == "nll_k" ? o.Predicted - f.Predicted : f.Predicted - o.Predicted;
+            rows.Add([Markup.Escape(Label(plans[i].Task, labels[i])), Format.Sig(plans[i].Budget.CTrain), plans[i].Approach, Format.Sig(f.N), Format.Sig(f.D), Format.Sig(f.K), Format.Sig(f.Predicted),
+                Format.Sig(o.N), Format.Sig(o.D), Format.Sig(o.D / u), Format.Sig(o.Predicted), Format.Sig(cost)]);
+        }
+        Tables.Write(console, ["task", "C_train", "A", "N* unlimited", "D*", "k*", "m*", "N* at wall", "D*", "epochs", "m*", "cost of wall"], rows,
+            new HashSet<int> { 3, 4, 5, 6, 7, 8, 9, 10, 11 });
+        int over = plans.Count(pa => pa.Plan.Optimum.D > u);
+        console.MarkupLine($"{over} of {plans.Count} plans train past the unique data (epochs > 1); the cost is the metric lost against unlimited data (nats for Approach 1, accuracy for 2).");
     }
 
     private static string I(Interval i) => $"[{Format.Sig(i.Lower)}, {Format.Sig(i.Upper)}]";

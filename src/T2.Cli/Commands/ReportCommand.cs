@@ -9,7 +9,7 @@ namespace T2.Cli.Commands;
 /// <summary><c>t2 report</c>: one self-contained HTML file from a T² fit file (and optionally its evidence and a validation).</summary>
 public static class ReportCommand
 {
-    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf, string? Variant = null);
+    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf, string? Variant = null, string? DataWall = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -19,9 +19,10 @@ public static class ReportCommand
         var output = CommonOptions.Out("HTML file to write (self-contained: inline SVG, no network).");
         var cInf = new Option<double?>("--c-inf") { Description = "C_inf of the frontiers and plan (default: the validation's, else 2·N of the largest fitted model)." };
         var variant = CommonOptions.Variant("Report on this post-training variant (default: the fit file's first, with every variant's frontier and plan side by side).");
+        var wall = new Option<string?>("--data-wall") { Description = "Data-wall file ('t2 fit data-wall') for the planner's data-wall options (default: Muennighoff et al.'s published constants)." };
         var cmd = new Command("report", "A self-contained HTML report: provenance, p histograms, parameters and health, fits, isoFLOP curves, frontiers, plan, validation, interactive planner.")
-        { fit, evidence, validation, output, cInf, variant };
-        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf), p.GetValue(variant))));
+        { fit, evidence, validation, output, cInf, variant, wall };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf), p.GetValue(variant), p.GetValue(wall))));
         return cmd;
     }
 
@@ -51,11 +52,25 @@ public static class ReportCommand
             if (val.Value.ValueKind != JsonValueKind.Object || !val.Value.TryGetProperty("rq2", out _))
                 throw new InputException(vp, 1, "rq2", "not a validation file from 't2 validate'.");
         }
+        var wallDoc = s.DataWall is { } wp ? DataWallFile.Read(wp) : null;
+        var modes = new List<(string, string, IReadOnlyList<T2.Core.Planning.FittedTask>)>();
+        // Not stop-at-success nor adaptive k: each of their plans takes about a second (an inversion or a quadrature inside
+        // the search), far too slow for a grid of hundreds; 'plan --stop-on-success' and '--adaptive-k' answer one budget.
+        // The data wall at three corpus sizes around the data's largest D (a tenth, once, ten times).
+        double dMax = doc.Tasks.Max(t => Math.Max(t.Approach1?.Range.DMax ?? 0, t.Approach2?.Range.DMax ?? 0));
+        foreach (var f in new[] { 0.1, 1.0 })
+        {
+            double u = f * dMax;
+            var law = (string task) => wallDoc is null ? T2.Core.Laws.DataWallLaw.Published : DataWallFile.Law(wallDoc, task, T2.Core.Laws.WallForm.Muennighoff) ?? T2.Core.Laws.DataWallLaw.Published;
+            modes.Add(($"wall{modes.Count}", $"data wall U = {T2.Core.Health.Num.G(u)}",
+                FitTasks.Select(doc, null, s.Fit, transform: t => T2.Core.Planning.DataWall.Apply(t, u, law(t.Task), s.DataWall ?? "published", wallDoc is null || DataWallFile.Law(wallDoc, t.Task, T2.Core.Laws.WallForm.Muennighoff) is null))));
+        }
         var sw = System.Diagnostics.Stopwatch.StartNew();
         string html = HtmlReport.Build(new ReportInput
         {
             Fit = doc, FitPath = s.Fit, Tasks = FitTasks.Select(doc, null, s.Fit), Evidence = hist, EvidencePath = s.Evidence,
             Validation = val, ValidationPath = s.Validation, CInf = s.CInf,
+            PlannerModes = modes,
             Variants = docs.Count > 1 ? docs.Select(d => (d.Variant ?? "base", (IReadOnlyList<T2.Core.Planning.FittedTask>)FitTasks.Select(d, null, s.Fit))).ToList() : null,
         }, out int plans);
         T2.IO.AtomicFile.WriteAllText(s.Out, html);

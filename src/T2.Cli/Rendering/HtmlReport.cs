@@ -24,6 +24,9 @@ public sealed record ReportInput
     public double? CInf { get; init; }
     /// <summary>Every post-training variant's tasks (two or more variants: the side-by-side section), the report's own first.</summary>
     public IReadOnlyList<(string Variant, IReadOnlyList<FittedTask> Tasks)>? Variants { get; init; }
+    /// <summary>The planner's extra modes (C_train/C_inf split only): the tasks under stop-at-first-success sampling, and
+    /// under the data wall at a few corpus sizes, each planned over the same grid.</summary>
+    public IReadOnlyList<(string Key, string Label, IReadOnlyList<FittedTask> Tasks)> PlannerModes { get; init; } = [];
 }
 
 /// <summary>
@@ -421,20 +424,24 @@ public static class HtmlReport
         double qHi = range.CMax * 100 / (2 * range.NMin * tpq[0]);
         var queries = TaskPlanner.LogSpaced(qHi * 1e-6, qHi, 7);
         var tasks = input.Tasks;
-        var cells = new List<(int T, string A, string Mode, int I, int J, int L, PlanBudget B)>();
+        var cells = new List<(int T, string A, string Mode, int I, int J, int L, PlanBudget B, FittedApproach Ap)>();
         for (int t = 0; t < tasks.Count; t++)
             foreach (var a in tasks[t].Approaches)
             {
-                for (int i = 0; i < cTrain.Length; i++) for (int j = 0; j < cInf.Length; j++) cells.Add((t, a.Approach, "split", i, j, 0, new PlanBudget { CTrain = cTrain[i], CInf = cInf[j] }));
+                for (int i = 0; i < cTrain.Length; i++) for (int j = 0; j < cInf.Length; j++) cells.Add((t, a.Approach, "split", i, j, 0, new PlanBudget { CTrain = cTrain[i], CInf = cInf[j] }, a));
                 for (int i = 0; i < cTotal.Length; i++) for (int j = 0; j < queries.Length; j++) for (int l = 0; l < tpq.Length; l++)
-                    cells.Add((t, a.Approach, "total", i, j, l, new PlanBudget { CTotal = cTotal[i], Queries = queries[j], TokensPerQuery = tpq[l] }));
+                    cells.Add((t, a.Approach, "total", i, j, l, new PlanBudget { CTotal = cTotal[i], Queries = queries[j], TokensPerQuery = tpq[l] }, a));
+                // The extra modes on the split grid, matched by task name and approach (stop-at-success has Approach 2 only).
+                foreach (var (key, _, mt) in input.PlannerModes)
+                    if (mt.FirstOrDefault(x => x.Task == tasks[t].Task)?.Approaches.FirstOrDefault(x => x.Approach == a.Approach) is { } ma)
+                        for (int i = 0; i < cTrain.Length; i++) for (int j = 0; j < cInf.Length; j++) cells.Add((t, a.Approach, key, i, j, 0, new PlanBudget { CTrain = cTrain[i], CInf = cInf[j] }, ma));
             }
         // One planner front end (TaskPlanner: the plan, its baseline and their trust), one approach per cell.
         var plans = new ApproachPlan?[cells.Count];
         Parallel.For(0, cells.Count, n =>
         {
-            var (t, ap, _, _, _, _, b) = cells[n];
-            var one = new FittedTask(tasks[t].Task, [tasks[t].Approaches.First(x => x.Approach == ap)]);
+            var (t, ap, _, _, _, _, b, fa) = cells[n];
+            var one = new FittedTask(tasks[t].Task, [fa]);
             try { plans[n] = TaskPlanner.Plan(one, b, null)[0]; } catch (ArgumentException) { plans[n] = null; }
         });
         // Verdicts are long and repeat: the page gets each once and the rows refer to it by index (assigned in grid order).
@@ -448,7 +455,8 @@ public static class HtmlReport
         string Arr(double[] v) => "[" + string.Join(",", v.Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + "]";
         json.Append("\"cTrain\":").Append(Arr(cTrain)).Append(",\"cInf\":").Append(Arr(cInf)).Append(",\"cTotal\":").Append(Arr(cTotal))
             .Append(",\"queries\":").Append(Arr(queries)).Append(",\"tpq\":").Append(Arr(tpq))
-            .Append(",\"verdicts\":").Append(JsonSerializer.Serialize(verdictList)).Append(",\"tasks\":[");
+            .Append(",\"verdicts\":").Append(JsonSerializer.Serialize(verdictList))
+            .Append(",\"modes\":").Append(JsonSerializer.Serialize(input.PlannerModes.Select(m => new[] { m.Key, m.Label }).ToList())).Append(",\"tasks\":[");
         for (int t = 0; t < tasks.Count; t++)
         {
             if (t > 0) json.Append(',');
@@ -458,8 +466,9 @@ public static class HtmlReport
             {
                 if (!firstA) json.Append(','); firstA = false;
                 json.Append(JsonSerializer.Serialize(a.Approach)).Append(":{\"metric\":").Append(JsonSerializer.Serialize(a.Metric.Name));
-                foreach (var mode in new[] { "split", "total" })
+                foreach (var mode in new[] { "split", "total" }.Concat(input.PlannerModes.Select(m => m.Key)))
                 {
+                    if (!cells.Any(c => c.T == t && c.A == a.Approach && c.Mode == mode)) continue;
                     json.Append(",\"").Append(mode).Append("\":[");
                     var mine = Enumerable.Range(0, cells.Count).Where(n => cells[n].T == t && cells[n].A == a.Approach && cells[n].Mode == mode).ToList();
                     json.Append(string.Join(",", mine.Select(n => results[n] is { } r ? "[" + r + "]" : "null")));
@@ -472,7 +481,13 @@ public static class HtmlReport
         json.Append("]}");
         sb.Append("<section id=\"planner\"><h2>Interactive planner</h2><p>Move the budgets; the optimum and the Chinchilla baseline come from plans t2 computed at every grid point (no law is re-implemented in this page).</p>");
         sb.Append("<div class=\"controls\"><label>task <select id=\"pl-task\"></select></label> <label>approach <select id=\"pl-approach\"></select></label> ")
-          .Append("<label><input type=\"radio\" name=\"pl-mode\" value=\"split\" checked> C_train and C_inf</label> <label><input type=\"radio\" name=\"pl-mode\" value=\"total\"> one end-to-end budget</label></div>");
+          .Append("<label><input type=\"radio\" name=\"pl-mode\" value=\"split\" checked> C_train and C_inf</label> <label><input type=\"radio\" name=\"pl-mode\" value=\"total\"> one end-to-end budget</label>")
+          .Append(input.PlannerModes.Count > 0 ? "<label>option <select id=\"pl-option\"><option value=\"split\">the paper</option></select></label>" : "")
+          .Append("</div>");
+        if (input.PlannerModes.Count > 0)
+            sb.Append("<p class=\"note\">Options (C_train and C_inf mode): the paper (fixed k, unlimited data), or the data wall at U unique tokens ")
+              .Append("(a tenth of and as many as the data's largest D; Muennighoff et al.'s law, fitted with report --data-wall, else their published constants). ")
+              .Append("Stop-at-success, adaptive k and hardware costs are 't2 plan' options (each plan takes about a second: too slow for this grid).</p>");
         sb.Append("<div id=\"pl-split\" class=\"controls\"><label>C_train <input type=\"range\" id=\"pl-ctrain\" min=\"0\" max=\"").Append(cTrain.Length - 1).Append("\" value=\"").Append(cTrain.Length / 2).Append("\"> <output id=\"pl-ctrain-v\"></output></label>")
           .Append("<label>C_inf per token <input type=\"range\" id=\"pl-cinf\" min=\"0\" max=\"").Append(cInf.Length - 1).Append("\" value=\"").Append(cInf.Length / 3).Append("\"> <output id=\"pl-cinf-v\"></output></label></div>");
         sb.Append("<div id=\"pl-total\" class=\"controls\" hidden><label>C_total <input type=\"range\" id=\"pl-ctotal\" min=\"0\" max=\"").Append(cTotal.Length - 1).Append("\" value=\"").Append(cTotal.Length / 2).Append("\"> <output id=\"pl-ctotal-v\"></output></label>")
@@ -505,7 +520,7 @@ public static class HtmlReport
         .ok{color:#1a6b1a;font-size:.85rem}.warn{color:#8a5300}.note{color:#8a5300;font-size:.9rem}
         .scroll{overflow-x:auto}.controls{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}.controls label{display:flex;flex-wrap:wrap;align-items:center;gap:6px}th{white-space:nowrap}
         @media (max-width:600px){.tick{font-size:15px}.lg{font-size:13px}.al{font-size:16px}.ct{font-size:17px}}
-        input[type=range]{width:min(240px,55vw)}footer{margin:2rem 0;color:#666;font-size:.8rem}
+        input[type=range]{width:min(240px,55vw)}select{max-width:100%}footer{margin:2rem 0;color:#666;font-size:.8rem}
         """;
 
     private const string Script = """
@@ -519,13 +534,19 @@ public static class HtmlReport
             Object.keys(t.approaches).forEach(a => approach.add(new Option('Approach ' + a + ' (' + t.approaches[a].metric + ')', a)));
             if (t.approaches[cur]) approach.value = cur; }
           function mode(){ return document.querySelector('input[name=pl-mode]:checked').value; }
+          const opt = $('pl-option');
+          function options(){ if (!opt) return; const a = D.tasks[task.value].approaches[approach.value]; const cur = opt.value; opt.innerHTML = '';
+            opt.add(new Option('the paper', 'split'));
+            D.modes.forEach(m => { if (a[m[0]]) opt.add(new Option(m[1], m[0])); });
+            opt.value = [...opt.options].some(o => o.value === cur) ? cur : 'split'; opt.disabled = mode() !== 'split'; }
           function show(){
             const t = D.tasks[task.value], a = t.approaches[approach.value], m = mode();
             $('pl-split').hidden = m !== 'split'; $('pl-total').hidden = m !== 'total';
             let row;
             if (m === 'split') { const i = +$('pl-ctrain').value, j = +$('pl-cinf').value;
               $('pl-ctrain-v').textContent = fmt(D.cTrain[i]) + ' FLOPs'; $('pl-cinf-v').textContent = fmt(D.cInf[j]) + ' FLOPs';
-              row = a.split[i * D.cInf.length + j]; }
+              const key = opt && opt.value && a[opt.value] ? opt.value : 'split';
+              row = a[key][i * D.cInf.length + j]; }
             else { const i = +$('pl-ctotal').value, j = +$('pl-q').value, l = +$('pl-l').value;
               $('pl-ctotal-v').textContent = fmt(D.cTotal[i]) + ' FLOPs'; $('pl-q-v').textContent = fmt(D.queries[j]); $('pl-l-v').textContent = fmt(D.tpq[l]);
               row = a.total[(i * D.queries.length + j) * D.tpq.length + l]; }
@@ -536,10 +557,11 @@ public static class HtmlReport
             $('pl-cn').textContent = fmt(row[4]); $('pl-cd').textContent = fmt(row[5]); $('pl-cr').textContent = fmt(row[5] / row[4]); $('pl-ck').textContent = fmt(row[6]); $('pl-cm').textContent = met(row[7]);
             $('pl-trust').textContent = 'Trust: ' + D.verdicts[row[8]]; $('pl-trust').className = ['info','warn','error'][row[9]] || '';
           }
-          task.addEventListener('change', () => { approaches(); show(); }); approach.addEventListener('change', show);
+          task.addEventListener('change', () => { approaches(); options(); show(); }); approach.addEventListener('change', () => { options(); show(); });
+          if (opt) opt.addEventListener('change', show);
           document.querySelectorAll('input').forEach(e => e.addEventListener('input', show));
-          document.querySelectorAll('input[name=pl-mode]').forEach(e => e.addEventListener('change', show));
-          task.value = D.tasks.length - 1; approaches(); show();
+          document.querySelectorAll('input[name=pl-mode]').forEach(e => e.addEventListener('change', () => { options(); show(); }));
+          task.value = D.tasks.length - 1; approaches(); options(); show();
         })();
         """;
 }

@@ -109,6 +109,7 @@ public static class PlanTrustAssessor
             "bootstrap_on_bound" => $"bootstrap replicates of {f.Parameter} piled on a bound",
             "bootstrap_failures" => "bootstrap resamples failed",
             "beta_gap" => "Beta assumption off",
+            "data_wall_published" => "data wall from published constants, not fitted here",
             _ => scope + f.Code,
         };
     }

@@ -8,6 +8,8 @@ public sealed record PlanMetric(string Name, Func<double, double, double, double
     /// <summary>Approach 2's law behind the metric (null for Approach 1 and the macro): what per-question planning options
     /// such as <see cref="StopOnSuccess"/> need.</summary>
     public T2.Core.Laws.Approach2Law? Law { get; init; }
+    /// <summary>Approach 1's law behind the metric (null otherwise): what the data wall needs to revalue it.</summary>
+    public T2.Core.Laws.Approach1Law? Law1 { get; init; }
 }
 
 /// <summary>

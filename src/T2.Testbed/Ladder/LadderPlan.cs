@@ -4,7 +4,7 @@ using T2.Testbed.World;
 
 namespace T2.Testbed.Ladder;
 
-public enum RunKind { IsoFlop, Overtrained, Extra }
+public enum RunKind { IsoFlop, Overtrained, Extra, Repeated }
 
 /// <summary>
 /// One point of the ladder. <see cref="N"/> counts every parameter, the tied embedding (which is the output head) and the
@@ -16,7 +16,12 @@ public sealed record LadderPoint(string Id, RunKind Kind, string Label, Shape Sh
 {
     public double TokensPerParam => (double)Tokens / N;
     public double Flops => 6.0 * N * Tokens;
-    public static string KindName(RunKind k) => k switch { RunKind.IsoFlop => "isoflop", RunKind.Overtrained => "overtrained", _ => "extra" };
+    /// <summary>Unique tokens of a repeated-data run's corpus (0: unlimited, every token fresh).</summary>
+    public long UniqueTokens { get; init; }
+    public static string KindName(RunKind k) => k switch
+    {
+        RunKind.IsoFlop => "isoflop", RunKind.Overtrained => "overtrained", RunKind.Repeated => "repeated", _ => "extra",
+    };
 }
 
 /// <summary>The spec expanded into its runs, in a fixed order (the evidence is written in this order).</summary>
@@ -55,6 +60,13 @@ public sealed record LadderPlan(IReadOnlyList<LadderPoint> Runs, int VocabSize)
                 long n = Params(x.Shape, out long ne);
                 long d = Math.Max(minTokens, x.Tokens);
                 runs.Add(new($"x-{x.Label}-{x.Shape.Name}-s{seed}", RunKind.Extra, x.Label, x.Shape, seed, n, ne, d, 6.0 * n * d));
+            }
+        foreach (var x in spec.Repeated ?? [])
+            foreach (int seed in spec.Seeds)
+            {
+                long n = Params(x.Shape, out long ne);
+                long d = Math.Max(minTokens, x.Tokens);
+                runs.Add(new($"rep-{x.Label}-{x.Shape.Name}-s{seed}", RunKind.Repeated, x.Label, x.Shape, seed, n, ne, d, 6.0 * n * d) { UniqueTokens = x.UniqueTokens });
             }
         var dup = runs.GroupBy(r => r.Id).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new LadderSpecException("spec", "overtrained/extra", $"run {dup.Key} is listed twice");

@@ -48,6 +48,12 @@ public static class LadderRunner
     public static string EvidencePath(string dir, string variant) => variant == "base" ? EvidencePath(dir) : Path.Combine(dir, $"evidence-{variant}.csv");
     public static string SamplesPath(string dir, string variant) => variant == "base" ? SamplesPath(dir) : Path.Combine(dir, $"samples-{variant}.csv");
     public static string PostTrainingPath(string dir) => Path.Combine(dir, "post-training.csv");
+    /// <summary>DIR/evidence-repeated.csv: the repeated-data runs (the data wall), with their corpus's unique tokens.</summary>
+    public static string RepeatedEvidencePath(string dir) => Path.Combine(dir, "evidence-repeated.csv");
+
+    /// <summary>The exact unique tokens of a repeated run's corpus (whole documents: at least the spec's figure).</summary>
+    public static long RepeatedCorpus(LadderSpec spec, long uniqueTokens) =>
+        T2.Testbed.Training.TokenStream.Corpus(new SyntheticWorld(spec.WorldSeed, spec.World), uniqueTokens).Tokens;
     /// <summary>DIR/evidence-all.csv: the base models and every post-trained variant in one table (a variant column), for
     /// 'fit t2' to fit every variant side by side.</summary>
     public static string EvidenceAllPath(string dir) => Path.Combine(dir, "evidence-all.csv");
@@ -64,12 +70,13 @@ public static class LadderRunner
         LadderSpec old;
         try { old = LadderSpec.Parse(File.ReadAllText(path), path); }
         catch (LadderSpecException e) { throw new LadderSpecException(path, e.Field, "this ladder directory's own spec no longer reads: " + e.Message); }
-        string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0, PostTrain = [] }).ToJson();
+        string Core(LadderSpec s) => (s with { Extra = [], Parallel = 0, PostTrain = [], Repeated = [] }).ToJson();
         if (Core(old) != Core(spec))
             throw new LadderSpecException(dir, "", "holds a different ladder (its spec.json differs in more than extra points or parallel); use another --out");
         return spec with
         {
             Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Contains(x))],
+            Repeated = [.. old.Repeated, .. spec.Repeated.Where(x => !old.Repeated.Contains(x))],
             PostTrain = [.. old.PostTrain, .. spec.PostTrain.Where(v => !old.PostTrain.Contains(v))],
         };
     }
@@ -167,7 +174,7 @@ public static class LadderRunner
     private static void PostTrainAll(string dir, LadderSpec spec, LadderPlan plan, SyntheticWorld world, IReadOnlyList<Question> qs, int workers,
         IProgress<LadderProgress>? progress, CancellationToken cancel)
     {
-        var jobs = plan.Runs.SelectMany(r => spec.PostTrain.Select(v => (Run: r, Variant: v))).ToList();
+        var jobs = plan.Runs.Where(r => r.Kind != RunKind.Repeated).SelectMany(r => spec.PostTrain.Select(v => (Run: r, Variant: v))).ToList();
         long exampleTokens = Finetuner.Examples(world, spec.FinetuneOptions(PostTrainMode.Ft), spec.Train.Sequence).Sum(e => (long)e.Tokens) * spec.Finetune.Epochs;
         double Flops((LadderPoint Run, string Variant) j) => 6.0 * j.Run.N * exampleTokens;
         var todo = jobs.Where(j => !File.Exists(VariantLikelihoodPath(dir, j.Run, j.Variant))).ToList();
@@ -275,7 +282,7 @@ public static class LadderRunner
     {
         Tokens = r.Tokens, Batch = spec.Train.Batch, Sequence = spec.Train.Sequence, LearningRate = spec.Train.LearningRate,
         WarmupFraction = spec.Train.WarmupFraction, WeightDecay = spec.Train.WeightDecay, Seed = r.Seed,
-        CheckpointSeconds = spec.Train.CheckpointSeconds,
+        CheckpointSeconds = spec.Train.CheckpointSeconds, UniqueTokens = r.UniqueTokens,
     };
 
     private static RunRecord TrainAndEvaluate(string dir, LadderSpec spec, int vocab, SyntheticWorld world, IReadOnlyList<Question> qs,
@@ -323,14 +330,24 @@ public static class LadderRunner
     public static void WriteCombined(string dir, LadderSpec spec, LadderPlan plan)
     {
         var lik = new StringBuilder(EvidenceHeader + "\n"); var smp = new StringBuilder(SamplesHeader + "\n");
+        // Repeated-data runs are a different experiment (their D is not unique tokens): their own file, with U.
+        var rep = new StringBuilder(EvidenceHeader + ",unique_tokens\n");
         foreach (var r in plan.Runs)
         {
             if (!File.Exists(LikelihoodPath(dir, r))) continue;
+            if (r.Kind == RunKind.Repeated)
+            {
+                string tail = "," + RepeatedCorpus(spec, r.UniqueTokens).ToString(CultureInfo.InvariantCulture);
+                foreach (var line in File.ReadAllText(LikelihoodPath(dir, r)).Split('\n'))
+                    if (line.Length > 0) rep.Append(line.TrimEnd('\r')).Append(tail).Append('\n');
+                continue;
+            }
             lik.Append(File.ReadAllText(LikelihoodPath(dir, r)));
             if (File.Exists(RunSamplesPath(dir, r))) smp.Append(File.ReadAllText(RunSamplesPath(dir, r)));
         }
         T2.IO.AtomicFile.WriteAllText(EvidencePath(dir), lik.ToString());
         if (spec.Eval.SampleN > 0) T2.IO.AtomicFile.WriteAllText(SamplesPath(dir), smp.ToString());
+        if (spec.Repeated.Count > 0) T2.IO.AtomicFile.WriteAllText(RepeatedEvidencePath(dir), rep.ToString());
     }
 
     /// <summary>The run records of every finished run (for the ladder summary and the report).</summary>

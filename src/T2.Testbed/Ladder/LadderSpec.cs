@@ -18,6 +18,10 @@ public sealed record OvertrainedRun(Shape Shape, double TokensPerParam);
 /// <summary>An extra point taken from a plan (e.g. the T²- and Chinchilla-optimal models): a shape, its tokens, a label.</summary>
 public sealed record ExtraRun(string Label, Shape Shape, long Tokens);
 
+/// <summary>A run on a finite corpus (the data wall): a shape trained on <see cref="Tokens"/> tokens drawn from the world's
+/// first documents holding <see cref="UniqueTokens"/> tokens, repeated (issue 12). Kept out of the T² evidence.</summary>
+public sealed record RepeatedRun(string Label, Shape Shape, long Tokens, long UniqueTokens);
+
 /// <summary>Settings shared by every run's training (the per-run token budget comes from the ladder point).</summary>
 public sealed record LadderTrain
 {
@@ -71,6 +75,8 @@ public sealed record LadderSpec
     public IsoFlopRule Isoflop { get; init; } = new();
     public List<OvertrainedRun> Overtrained { get; init; } = [];
     public List<ExtraRun> Extra { get; init; } = [];
+    /// <summary>Runs on repeated data, for the data-wall law (DIR/evidence-repeated.csv; every seed of <see cref="Seeds"/>).</summary>
+    public List<RepeatedRun> Repeated { get; init; } = [];
     public LadderEval Eval { get; init; } = new();
     public List<int> Seeds { get; init; } = [1];
     /// <summary>Seeds of the extra (planned) points: RQ1 needs the seed spread of the models it confirms.</summary>
@@ -160,6 +166,16 @@ public sealed record LadderSpec
             CheckShape(x.Shape, $"extra[{i}].shape", Fail);
             if (x.Tokens < 1 || x.Tokens > 1e12) Fail($"extra[{i}].tokens", $"{x.Tokens} must lie in [1, 1e12]");
         }
+        for (int i = 0; i < (Repeated?.Count ?? 0); i++)
+        {
+            var x = Repeated![i];
+            if (string.IsNullOrWhiteSpace(x.Label) || x.Label.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+                Fail($"repeated[{i}].label", "letters, digits, '-' and '_' only");
+            CheckShape(x.Shape, $"repeated[{i}].shape", Fail);
+            if (x.Tokens < 1 || x.Tokens > 1e12) Fail($"repeated[{i}].tokens", $"{x.Tokens} must lie in [1, 1e12]");
+            if (x.UniqueTokens < 1 || x.UniqueTokens > x.Tokens) Fail($"repeated[{i}].unique_tokens", $"{x.UniqueTokens} must lie in [1, tokens = {x.Tokens}]");
+        }
+        if (Repeated is not null && Repeated.Select(x => (x.Label, x.Shape?.Name)).Distinct().Count() != Repeated.Count) Fail("repeated", "a (label, shape) pair is listed twice");
         if (Eval is null) Fail("eval", "missing");
         if (Eval!.SampleN < 0 || Eval.SampleN > 100_000) Fail("eval.sample_n", $"{Eval.SampleN} must lie in [0, 100000]");
         if (!(Eval.Temperature >= 0 && Eval.Temperature <= 10)) Fail("eval.temperature", $"{Eval.Temperature} must lie in [0, 10]");

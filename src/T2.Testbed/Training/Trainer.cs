@@ -17,6 +17,9 @@ public sealed record TrainOptions
     public double GradClip { get; init; } = 1.0;       // global norm
     public int Seed { get; init; } = 1;                // initialisation
     public double CheckpointSeconds { get; init; } = 30;
+    /// <summary>A finite corpus (the data wall): the first documents of the world holding at least this many tokens,
+    /// repeated in order for as many epochs as the token budget needs. 0: the endless stream, every token unique.</summary>
+    public long UniqueTokens { get; init; }
 }
 
 public sealed record TrainProgress(int Step, int TotalSteps, long TokensSeen, double Loss, double TokensPerSecond, TimeSpan Eta);
@@ -39,6 +42,7 @@ public static class Trainer
     {
         config.Validate();
         if (o.Batch < 1 || o.Sequence < 2 || o.Tokens < 1) throw new ArgumentException("batch ≥ 1, sequence ≥ 2 and tokens ≥ 1 are required.");
+        if (o.UniqueTokens < 0) throw new ArgumentException("unique tokens must be ≥ 0 (0: unlimited).");
         if (o.Sequence > config.Context) throw new ArgumentException($"sequence {o.Sequence} exceeds the context {config.Context}.");
         var world = new SyntheticWorld(worldSeed, worldOptions);
         if (world.Tokenizer.VocabSize > config.VocabSize) throw new ArgumentException($"the world's vocabulary has {world.Tokenizer.VocabSize} tokens; the model's is {config.VocabSize}.");
@@ -64,7 +68,8 @@ public static class Trainer
             };
         }
         int total = TotalSteps(o), warmup = Math.Max(1, (int)(o.WarmupFraction * total)), B = o.Batch, T = o.Sequence;
-        var stream = new TokenStream(world, info.StreamDocument, info.StreamOffset);
+        long docLimit = o.UniqueTokens > 0 ? TokenStream.Corpus(world, o.UniqueTokens).Documents : 0;
+        var stream = new TokenStream(world, info.StreamDocument, info.StreamOffset, docLimit);
         var inputs = new int[B * T]; var targets = new int[B * T];
         var history = new List<double[]>(info.LossHistory);
         var sw = Stopwatch.StartNew(); var lastSave = Stopwatch.StartNew();

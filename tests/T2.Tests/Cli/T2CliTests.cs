@@ -156,6 +156,20 @@ public class T2CliTests : IDisposable
         }
         var a2 = comps.Single(c => c.GetProperty("approach").GetString() == "2");
         Assert.True(a2.GetProperty("usd_optimal").GetProperty("predicted").GetDouble() >= a2.GetProperty("flop_optimal_served_at_usd_budget").GetProperty("predicted").GetDouble() - 1e-9);
+        // The frontier: beside each FLOP optimum, the $-optimal plan spending the same dollars, with its costs.
+        var front = CliRun.Of("frontier", "--fit", path, "--c-inf", "1e11", "--from", "1e20", "--to", "1e24", "--points", "4", "--hardware", Hardware("l4.json"), "--out", P("fh"));
+        Assert.True(front.Code is 0 or 3, front.Err);
+        var fh = File.ReadAllLines(P("fh/frontier.csv"));
+        Assert.EndsWith(",train_usd,usd_per_query,latency_s", fh[0]);
+        var usdRows = fh.Where(l => l.Contains(",usd_optimal_approach2,")).ToList();
+        Assert.Equal(4, usdRows.Count);
+        var flopRows = fh.Where(l => l.Contains(",flop_optimal_approach2,")).ToList();
+        for (int i = 0; i < 4; i++)   // same training dollars, per query no dearer
+        {
+            var u = usdRows[i].Split(','); var fl = flopRows[i].Split(',');
+            Assert.Equal(double.Parse(fl[^3]), double.Parse(u[^3]), double.Parse(fl[^3]) * 1e-6);
+            Assert.True(double.Parse(u[^2]) <= double.Parse(fl[^2]) * (1 + 1e-6));
+        }
         var text = CliRun.Of("plan", "--fit", path, "--hardware", Hardware("h100-sxm.json"), "--c-train", "1e23", "--c-inf", "1e11");
         Assert.True(text.Code is 0 or 3, text.Err);
         Assert.Contains("$-optimal", text.Console);

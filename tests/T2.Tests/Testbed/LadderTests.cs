@@ -272,6 +272,15 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.NotEqual(before, after);
             await page.EvaluateAsync("() => { const s = document.getElementById('pl-cinf'); s.value = 0; s.dispatchEvent(new Event('input')); }");
             Assert.NotEqual(after, await page.InnerTextAsync("#pl-out"));
+            // The data-wall option (U a tenth of the data's largest D) changes the plan at the largest training budget.
+            await page.EvaluateAsync("() => { const s = document.getElementById('pl-cinf'); s.value = Math.floor(s.max / 2); s.dispatchEvent(new Event('input')); }");
+            string paper = await page.InnerTextAsync("#pl-out");
+            var options = await page.EvaluateAsync<string[]>("[...document.getElementById('pl-option').options].map(o => o.value)");
+            Assert.Contains(options, v => v.StartsWith("wall", StringComparison.Ordinal));
+            await page.SelectOptionAsync("#pl-option", options.First(v => v.StartsWith("wall", StringComparison.Ordinal)));
+            Assert.NotEqual(paper, await page.InnerTextAsync("#pl-out"));
+            await page.SelectOptionAsync("#pl-option", "split");
+            Assert.Equal(paper, await page.InnerTextAsync("#pl-out"));
             // The end-to-end budget mode works too.
             await page.CheckAsync("input[value=total]");
             Assert.True(await page.IsVisibleAsync("#pl-ctotal"));

@@ -18,12 +18,21 @@ public sealed class PostTrainLadderFixture : IDisposable
     public PostTrainLadderFixture()
     {
         SpecPath = Path.Combine(Dir, "tiny.json");
-        File.WriteAllText(SpecPath, (TinyLadder.Spec with { Finetune = new LadderFinetune { Epochs = 1, TrainQuestions = 20 } }).ToJson());
+        // With four repeated-data runs (1 to 64 epochs of one shape's corpus) for the data wall.
+        File.WriteAllText(SpecPath, (TinyLadder.Spec with
+        {
+            Finetune = new LadderFinetune { Epochs = 1, TrainQuestions = 20 },
+            Repeated = [.. new[] { 1, 4, 16, 64 }.Select(e => new RepeatedRun($"e{e}", new Shape(16, 1, 1), 196_608, 196_608 / e))],
+        }).ToJson());
         Ladder = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd, "--post-train", "ft,sft");
         EvidenceFtBefore = File.Exists(LadderRunner.EvidencePath(Ladd, "ft")) ? File.ReadAllText(LadderRunner.EvidencePath(Ladd, "ft")) : "";
         Again = CliRun.Of("testbed", "ladder", "--spec", SpecPath, "--out", Ladd, "--json");
         Validate = CliRun.Of("validate", "--ladder", Ladd, "--starts", "200");
+        Wall = CliRun.Of("fit", "data-wall", "--fit", Path.Combine(Ladd, "fit.json"), "--data", LadderRunner.RepeatedEvidencePath(Ladd), "--out", WallPath);
     }
+
+    public string WallPath => Path.Combine(Dir, "wall.json");
+    public CliRun Wall { get; }
 
     public void Dispose() => Directory.Delete(Dir, true);
 }
@@ -135,6 +144,65 @@ public class PostTrainLadderTests(PostTrainLadderFixture f) : IClassFixture<Post
         var one = CliRun.Of("report", "--fit", fitPath, "--evidence", LadderRunner.EvidenceAllPath(f.Ladd), "--variant", "sft", "--out", html);
         Assert.True(one.Code == 0, one.Err);
         Assert.DoesNotContain("id=\"variants\"", File.ReadAllText(html));
+    }
+
+    [Fact]
+    public void RepeatedRuns_HaveTheirOwnEvidence_AreNotPostTrained_AndFitTheDataWall()
+    {
+        Assert.True(f.Ladder.Code == 0, f.Ladder.Err);
+        var rep = File.ReadAllLines(LadderRunner.RepeatedEvidencePath(f.Ladd));
+        Assert.EndsWith(",nll,unique_tokens", rep[0]);
+        var ids = rep.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToList();
+        Assert.Equal(4, ids.Count);
+        Assert.All(ids, id => Assert.StartsWith("rep-", id));
+        // Whole documents: each corpus holds at least the tokens asked for, and fewer than the run trains on (except 1 epoch).
+        var u = rep.Skip(1).Select(l => l.Split(',')).GroupBy(x => x[0]).ToDictionary(g => g.Key, g => long.Parse(g.First()[^1]));
+        Assert.True(u["rep-e64-d16l1h1-s1"] >= 196_608 / 64 && u["rep-e64-d16l1h1-s1"] < 196_608 / 16);
+        Assert.DoesNotContain(File.ReadAllLines(LadderRunner.EvidencePath(f.Ladd)), l => l.StartsWith("rep-"));
+        Assert.DoesNotContain(File.ReadAllLines(LadderRunner.PostTrainingPath(f.Ladd)), l => l.StartsWith("rep-"));
+        // More epochs of a smaller corpus: the 64-epoch run's answers are no better than the 1-epoch run's.
+        double Mean(string id) => rep.Skip(1).Select(l => l.Split(',')).Where(x => x[0] == id).Average(x => double.Parse(x[^2]));
+        Assert.True(Mean("rep-e64-d16l1h1-s1") > Mean("rep-e1-d16l1h1-s1") - 0.05, $"{Mean("rep-e64-d16l1h1-s1")} vs {Mean("rep-e1-d16l1h1-s1")}");
+
+        Assert.True(f.Wall.Code is 0 or 3, f.Wall.Err);
+        using var d = JsonDocument.Parse(File.ReadAllText(f.WallPath));
+        var tasks = d.RootElement.GetProperty("tasks").EnumerateArray().ToList();
+        Assert.Equal(4, tasks.Count);
+        foreach (var t in tasks)
+        {
+            Assert.True(t.GetProperty("muennighoff").GetProperty("params").GetProperty("r_star_d").GetDouble() > 0);
+            Assert.True(t.GetProperty("penalty").GetProperty("params").GetProperty("lambda").GetDouble() >= 0);
+            Assert.Equal("rep-e64-d16l1h1-s1", t.GetProperty("muennighoff").GetProperty("held_out").GetProperty("run").GetString());
+            Assert.Equal(4, t.GetProperty("runs").GetArrayLength());
+        }
+
+        // Plans at the wall, beside the unlimited plan, with the fitted and with the published law.
+        foreach (var extra in new[] { new[] { "--data-wall", f.WallPath }, new[] { "--data-wall", f.WallPath, "--wall-law", "penalty" }, Array.Empty<string>() })
+        {
+            var plan = CliRun.Of([.. new[] { "plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", "--unique-tokens", "3e4", "--json" }, .. extra]);
+            Assert.True(plan.Code == 0, plan.Err);
+            foreach (var p in JsonDocument.Parse(plan.Out).RootElement.GetProperty("plans").EnumerateArray())
+            {
+                var w = p.GetProperty("data_wall");
+                Assert.Equal(3e4, w.GetProperty("unique_tokens").GetDouble());
+                Assert.Equal(extra.Length == 0, w.GetProperty("published_constants").GetBoolean());
+                // Approach 1's NLL_k only rises with the loss terms, so the wall never helps it; Approach 2's Beta need not be
+                // monotone in the loss (its concentration moves too), so its cost may have either sign.
+                // (To the planner's refinement precision: at the search edge the two searches stop a few 1e−6 apart in N.)
+                if (p.GetProperty("approach").GetString() == "1")
+                    Assert.True(w.GetProperty("cost").GetDouble() >= -1e-6 * Math.Abs(w.GetProperty("unlimited_data").GetProperty("predicted").GetDouble()),
+                    $"the wall never helps Approach 1: {p.GetProperty("task").GetString()} {string.Join(' ', extra)}: {w}");
+                Assert.Equal(p.GetProperty("D").GetDouble() / 3e4, w.GetProperty("epochs").GetDouble(), 1e-9);
+            }
+        }
+        var bad = CliRun.Of("plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", "--unique-tokens", "3e4", "--wall-law", "penalty");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--data-wall", bad.Err);
+        var notWall = CliRun.Of("plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", "--unique-tokens", "3e4", "--data-wall", Path.Combine(f.Ladd, "fit.json"));
+        Assert.Equal(2, notWall.Code);
+        var noU = CliRun.Of("fit", "data-wall", "--fit", Path.Combine(f.Ladd, "fit.json"), "--data", LadderRunner.EvidencePath(f.Ladd), "--out", Path.Combine(f.Dir, "w2.json"));
+        Assert.Equal(2, noU.Code);
+        Assert.Contains("unique_tokens", noU.Err);
     }
 
     [Fact]
