@@ -52,11 +52,21 @@ public static class StopOnSuccess
     {
         if (!(expected > 1)) return 1;
         if (ExpectedSamples(law, loss, MaxCap) <= expected) return MaxCap;
-        double lo = 0, hi = Math.Log(MaxCap);                   // bisection in log k: E[samples] increases with k
-        for (int i = 0; i < 80; i++)
+        // E[samples] increases with k: regula falsi in log k (Illinois variant, which keeps both ends moving), a bracket that
+        // shrinks to 1e−13 in about a dozen evaluations where bisection needed 80 (each may sum 256 Beta ratios when a ≤ 1).
+        double lo = 0, hi = Math.Log(MaxCap);
+        double flo = ExpectedSamples(law, loss, 1) - expected, fhi = ExpectedSamples(law, loss, MaxCap) - expected;
+        if (flo >= 0) return 1;
+        int side = 0;
+        for (int i = 0; i < 200 && hi - lo > 1e-13 * (1 + hi); i++)
         {
-            double mid = 0.5 * (lo + hi);
-            if (ExpectedSamples(law, loss, Math.Exp(mid)) < expected) lo = mid; else hi = mid;
+            double x = (lo * fhi - hi * flo) / (fhi - flo);
+            if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+            double fx = ExpectedSamples(law, loss, Math.Exp(x)) - expected;
+            if (fx == 0) return Math.Exp(x);
+            if (fx < 0) { lo = x; flo = fx; if (side == -1) fhi /= 2; side = -1; }
+            else { hi = x; fhi = fx; if (side == 1) flo /= 2; side = 1; }
+            if (Math.Abs(fx) <= 1e-13 * expected) return Math.Exp(x);
         }
         return Math.Exp(0.5 * (lo + hi));
     }
