@@ -9,7 +9,8 @@ namespace T2.Cli.Commands;
 /// <summary><c>t2 report</c>: one self-contained HTML file from a T² fit file (and optionally its evidence and a validation).</summary>
 public static class ReportCommand
 {
-    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf, string? Variant = null, string? DataWall = null);
+    public sealed record Settings(string Fit, string? Evidence, string? Validation, string Out, double? CInf, string? Variant = null, string? DataWall = null,
+        string? Hardware = null);
 
     public static Command Build(CliContext ctx)
     {
@@ -20,9 +21,11 @@ public static class ReportCommand
         var cInf = new Option<double?>("--c-inf") { Description = "C_inf of the frontiers and plan (default: the validation's, else 2·N of the largest fitted model)." };
         var variant = CommonOptions.Variant("Report on this post-training variant (default: the fit file's first, with every variant's frontier and plan side by side).");
         var wall = new Option<string?>("--data-wall") { Description = "Data-wall file ('t2 fit data-wall') for the planner's data-wall options (default: Muennighoff et al.'s published constants)." };
+        var hardware = new Option<string?>("--hardware") { Description = "Device file (examples/hardware/) for the planner's '$-optimal at the same dollars' option (128-token prompts and answers)." };
         var cmd = new Command("report", "A self-contained HTML report: provenance, p histograms, parameters and health, fits, isoFLOP curves, frontiers, plan, validation, interactive planner.")
-        { fit, evidence, validation, output, cInf, variant, wall };
-        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf), p.GetValue(variant), p.GetValue(wall))));
+        { fit, evidence, validation, output, cInf, variant, wall, hardware };
+        cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(fit)!, p.GetValue(evidence), p.GetValue(validation), p.GetValue(output)!, p.GetValue(cInf), p.GetValue(variant), p.GetValue(wall),
+            p.GetValue(hardware))));
         return cmd;
     }
 
@@ -71,6 +74,7 @@ public static class ReportCommand
             Fit = doc, FitPath = s.Fit, Tasks = FitTasks.Select(doc, null, s.Fit), Evidence = hist, EvidencePath = s.Evidence,
             Validation = val, ValidationPath = s.Validation, CInf = s.CInf,
             PlannerModes = modes,
+            Hardware = s.Hardware is { } hp ? (HardwareFile.Read(hp), new T2.Core.Planning.ServingShape { PromptTokens = 128, AnswerTokens = 128 }) : null,
             Variants = docs.Count > 1 ? docs.Select(d => (d.Variant ?? "base", (IReadOnlyList<T2.Core.Planning.FittedTask>)FitTasks.Select(d, null, s.Fit))).ToList() : null,
         }, out int plans);
         T2.IO.AtomicFile.WriteAllText(s.Out, html);

@@ -27,6 +27,8 @@ public sealed record ReportInput
     /// <summary>The planner's extra modes (C_train/C_inf split only): the tasks under stop-at-first-success sampling, and
     /// under the data wall at a few corpus sizes, each planned over the same grid.</summary>
     public IReadOnlyList<(string Key, string Label, IReadOnlyList<FittedTask> Tasks)> PlannerModes { get; init; } = [];
+    /// <summary>With a device: the planner's "$-optimal at the same dollars" option (<see cref="HardwarePlanner"/>).</summary>
+    public (Hardware Device, ServingShape Shape)? Hardware { get; init; }
 }
 
 /// <summary>
@@ -425,6 +427,8 @@ public static class HtmlReport
         var queries = TaskPlanner.LogSpaced(qHi * 1e-6, qHi, 7);
         var tasks = input.Tasks;
         var cells = new List<(int T, string A, string Mode, int I, int J, int L, PlanBudget B, FittedApproach Ap)>();
+        var modes = input.PlannerModes.Select(m => (m.Key, m.Label)).ToList();
+        if (input.Hardware is { } hwm) modes.Add(("hw", $"$-optimal on {hwm.Device.Name}, same $"));
         for (int t = 0; t < tasks.Count; t++)
             foreach (var a in tasks[t].Approaches)
             {
@@ -435,6 +439,8 @@ public static class HtmlReport
                 foreach (var (key, _, mt) in input.PlannerModes)
                     if (mt.FirstOrDefault(x => x.Task == tasks[t].Task)?.Approaches.FirstOrDefault(x => x.Approach == a.Approach) is { } ma)
                         for (int i = 0; i < cTrain.Length; i++) for (int j = 0; j < cInf.Length; j++) cells.Add((t, a.Approach, key, i, j, 0, new PlanBudget { CTrain = cTrain[i], CInf = cInf[j] }, ma));
+                if (input.Hardware is not null)
+                    for (int i = 0; i < cTrain.Length; i++) for (int j = 0; j < cInf.Length; j++) cells.Add((t, a.Approach, "hw", i, j, 0, new PlanBudget { CTrain = cTrain[i], CInf = cInf[j] }, a));
             }
         // One planner front end (TaskPlanner: the plan, its baseline and their trust), one approach per cell.
         var plans = new ApproachPlan?[cells.Count];
@@ -442,7 +448,14 @@ public static class HtmlReport
         {
             var (t, ap, _, _, _, _, b, fa) = cells[n];
             var one = new FittedTask(tasks[t].Task, [fa]);
-            try { plans[n] = TaskPlanner.Plan(one, b, null)[0]; } catch (ArgumentException) { plans[n] = null; }
+            try
+            {
+                // The hardware option shows the $-optimal plan spending what the FLOP optimum costs on the device.
+                plans[n] = cells[n].Mode == "hw" && input.Hardware is { } hw
+                    ? HardwarePlanner.Compare(one, b, hw.Device, hw.Shape, null, null, null)[0].Dollar
+                    : TaskPlanner.Plan(one, b, null)[0];
+            }
+            catch (ArgumentException) { plans[n] = null; }
         });
         // Verdicts are long and repeat: the page gets each once and the rows refer to it by index (assigned in grid order).
         var verdictList = plans.Where(p => p is not null).Select(p => p!.Trust.Verdict).Distinct().ToList();
@@ -456,7 +469,7 @@ public static class HtmlReport
         json.Append("\"cTrain\":").Append(Arr(cTrain)).Append(",\"cInf\":").Append(Arr(cInf)).Append(",\"cTotal\":").Append(Arr(cTotal))
             .Append(",\"queries\":").Append(Arr(queries)).Append(",\"tpq\":").Append(Arr(tpq))
             .Append(",\"verdicts\":").Append(JsonSerializer.Serialize(verdictList))
-            .Append(",\"modes\":").Append(JsonSerializer.Serialize(input.PlannerModes.Select(m => new[] { m.Key, m.Label }).ToList())).Append(",\"tasks\":[");
+            .Append(",\"modes\":").Append(JsonSerializer.Serialize(modes.Select(m => new[] { m.Key, m.Label }).ToList())).Append(",\"tasks\":[");
         for (int t = 0; t < tasks.Count; t++)
         {
             if (t > 0) json.Append(',');
@@ -466,7 +479,7 @@ public static class HtmlReport
             {
                 if (!firstA) json.Append(','); firstA = false;
                 json.Append(JsonSerializer.Serialize(a.Approach)).Append(":{\"metric\":").Append(JsonSerializer.Serialize(a.Metric.Name));
-                foreach (var mode in new[] { "split", "total" }.Concat(input.PlannerModes.Select(m => m.Key)))
+                foreach (var mode in new[] { "split", "total" }.Concat(modes.Select(m => m.Key)))
                 {
                     if (!cells.Any(c => c.T == t && c.A == a.Approach && c.Mode == mode)) continue;
                     json.Append(",\"").Append(mode).Append("\":[");
@@ -482,12 +495,14 @@ public static class HtmlReport
         sb.Append("<section id=\"planner\"><h2>Interactive planner</h2><p>Move the budgets; the optimum and the Chinchilla baseline come from plans t2 computed at every grid point (no law is re-implemented in this page).</p>");
         sb.Append("<div class=\"controls\"><label>task <select id=\"pl-task\"></select></label> <label>approach <select id=\"pl-approach\"></select></label> ")
           .Append("<label><input type=\"radio\" name=\"pl-mode\" value=\"split\" checked> C_train and C_inf</label> <label><input type=\"radio\" name=\"pl-mode\" value=\"total\"> one end-to-end budget</label>")
-          .Append(input.PlannerModes.Count > 0 ? "<label>option <select id=\"pl-option\"><option value=\"split\">the paper</option></select></label>" : "")
+          .Append(modes.Count > 0 ? "<label>option <select id=\"pl-option\"><option value=\"split\">the paper</option></select></label>" : "")
           .Append("</div>");
+        if (input.Hardware is { } hwd)
+            sb.Append("<p class=\"note\">").Append(E($"With a device ({hwd.Device.Name}, report --hardware): the $-optimal plan that spends on it what the FLOP optimum costs (training at MFU; serving {G(hwd.Shape.PromptTokens)}-token prompts and {G(hwd.Shape.AnswerTokens)}-token answers on the roofline), beside the Chinchilla model at the same dollars.")).Append("</p>");
         if (input.PlannerModes.Count > 0)
             sb.Append("<p class=\"note\">Options (C_train and C_inf mode): the paper (fixed k, unlimited data), or the data wall at U unique tokens ")
               .Append("(a tenth of and as many as the data's largest D; Muennighoff et al.'s law, fitted with report --data-wall, else their published constants). ")
-              .Append("Stop-at-success, adaptive k and hardware costs are 't2 plan' options (each plan takes about a second: too slow for this grid).</p>");
+              .Append("Stop-at-success and adaptive k are 't2 plan' options (their plans take 0.1–13 s each: too slow for this grid).</p>");
         sb.Append("<div id=\"pl-split\" class=\"controls\"><label>C_train <input type=\"range\" id=\"pl-ctrain\" min=\"0\" max=\"").Append(cTrain.Length - 1).Append("\" value=\"").Append(cTrain.Length / 2).Append("\"> <output id=\"pl-ctrain-v\"></output></label>")
           .Append("<label>C_inf per token <input type=\"range\" id=\"pl-cinf\" min=\"0\" max=\"").Append(cInf.Length - 1).Append("\" value=\"").Append(cInf.Length / 3).Append("\"> <output id=\"pl-cinf-v\"></output></label></div>");
         sb.Append("<div id=\"pl-total\" class=\"controls\" hidden><label>C_total <input type=\"range\" id=\"pl-ctotal\" min=\"0\" max=\"").Append(cTotal.Length - 1).Append("\" value=\"").Append(cTotal.Length / 2).Append("\"> <output id=\"pl-ctotal-v\"></output></label>")

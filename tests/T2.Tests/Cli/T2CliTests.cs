@@ -170,6 +170,12 @@ public class T2CliTests : IDisposable
             Assert.Equal(double.Parse(fl[^3]), double.Parse(u[^3]), double.Parse(fl[^3]) * 1e-6);
             Assert.True(double.Parse(u[^2]) <= double.Parse(fl[^2]) * (1 + 1e-6));
         }
+        // The report's planner gains the "$-optimal at the same dollars" option.
+        var rep = CliRun.Of("report", "--fit", path, "--hardware", Hardware("l4.json"), "--out", P("hw.html"));
+        Assert.True(rep.Code == 0, rep.Err);
+        var html = File.ReadAllText(P("hw.html"));
+        Assert.Contains("[\"hw\",\"$-optimal on NVIDIA L4 24GB, same $\"]", html);
+        Assert.Contains("\"hw\":[[", html);
         var text = CliRun.Of("plan", "--fit", path, "--hardware", Hardware("h100-sxm.json"), "--c-train", "1e23", "--c-inf", "1e11");
         Assert.True(text.Code is 0 or 3, text.Err);
         Assert.Contains("$-optimal", text.Console);
