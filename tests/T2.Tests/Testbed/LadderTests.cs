@@ -281,6 +281,23 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.NotEqual(paper, await page.InnerTextAsync("#pl-out"));
             await page.SelectOptionAsync("#pl-option", "split");
             Assert.Equal(paper, await page.InnerTextAsync("#pl-out"));
+            // Stop at the first success is an option of Approach 2 (not of Approach 1), and it changes the plan.
+            Assert.DoesNotContain("sos", options);
+            await page.SelectOptionAsync("#pl-approach", "2");
+            Assert.Contains("sos", await page.EvaluateAsync<string[]>("[...document.getElementById('pl-option').options].map(o => o.value)"));
+            // Somewhere on the grid (hard questions make the two agree to the digits shown) the policies differ.
+            bool differs = false;
+            for (int ci = 0; ci < 15 && !differs; ci += 2)
+            {
+                await page.EvaluateAsync($"() => {{ const s = document.getElementById('pl-cinf'); s.value = {ci}; s.dispatchEvent(new Event('input')); }}");
+                await page.SelectOptionAsync("#pl-option", "split");
+                string fixedK = await page.InnerTextAsync("#pl-out");
+                await page.SelectOptionAsync("#pl-option", "sos");
+                differs = fixedK != await page.InnerTextAsync("#pl-out");
+            }
+            Assert.True(differs, "stop-at-success never changed the Approach 2 plan");
+            await page.SelectOptionAsync("#pl-option", "split");
+            await page.SelectOptionAsync("#pl-approach", "1");
             // The end-to-end budget mode works too.
             await page.CheckAsync("input[value=total]");
             Assert.True(await page.IsVisibleAsync("#pl-ctotal"));
