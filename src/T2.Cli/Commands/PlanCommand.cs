@@ -78,13 +78,17 @@ public static class PlanCommand
                 var freeTasks = wall is null ? null : FitTasks.Select(vd, p.GetValue(task), path);
                 foreach (var b in budgets)
                     for (int ti = 0; ti < tasks.Count; ti++)
+                    {
+                        // With the wall: the unlimited-data plans of the same task and budget, once for all its approaches.
+                        var freeOf = freeTasks is null ? null : TaskPlanner.Plan(freeTasks[ti], b with { PostTrainingTokens = post }, null);
                         foreach (var pa in TaskPlanner.Plan(tasks[ti], b with { PostTrainingTokens = post }, p.GetValue(level)))
                         {
-                            if (freeTasks is not null) free.Add(TaskPlanner.Plan(freeTasks[ti], b with { PostTrainingTokens = post }, null).Single(x => x.Approach == pa.Approach));
+                            if (freeOf is not null) free.Add(freeOf.Single(x => x.Approach == pa.Approach));
                             plans.Add(pa);
                             labels.Add(docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null);
                             caps.Add(sos ? (Cap(tasks, pa, pa.Plan.Optimum), Cap(tasks, pa, pa.Plan.Chinchilla)) : (null, null));
                         }
+                    }
             }
             Action<System.Text.Json.Utf8JsonWriter, int>? extra = u is { } u1 ? (w, i) => WallJson(w, plans[i], free[i], u1, published, form) : null;
             if (p.GetValue(json)) ctx.Out.WriteLine(ToJson(plans, sos ? caps : null, labels, extra));

@@ -52,8 +52,13 @@ public static class LadderRunner
     public static string RepeatedEvidencePath(string dir) => Path.Combine(dir, "evidence-repeated.csv");
 
     /// <summary>The exact unique tokens of a repeated run's corpus (whole documents: at least the spec's figure).</summary>
+    /// <remarks>Memoised: the combined evidence is rewritten after every run, and a corpus of a million tokens takes a
+    /// second to encode; the answer depends only on the world and the figure asked for.</remarks>
     public static long RepeatedCorpus(LadderSpec spec, long uniqueTokens) =>
-        T2.Testbed.Training.TokenStream.Corpus(new SyntheticWorld(spec.WorldSeed, spec.World), uniqueTokens).Tokens;
+        CorpusSizes.GetOrAdd((spec.WorldSeed, JsonSerializer.Serialize(spec.World, LadderSpec.Json), uniqueTokens),
+            _ => T2.Testbed.Training.TokenStream.Corpus(new SyntheticWorld(spec.WorldSeed, spec.World), uniqueTokens).Tokens);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string, long), long> CorpusSizes = new();
     /// <summary>DIR/evidence-all.csv: the base models and every post-trained variant in one table (a variant column), for
     /// 'fit t2' to fit every variant side by side.</summary>
     public static string EvidenceAllPath(string dir) => Path.Combine(dir, "evidence-all.csv");
