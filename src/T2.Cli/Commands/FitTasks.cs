@@ -14,7 +14,6 @@ public static class FitTasks
         Func<FittedTask, FittedTask>? transform = null)
     {
         var all = doc.Tasks.Select(FitFile.Fitted).ToList();
-        if (transform is not null) all = all.Select(transform).ToList(); // before the macro: it averages the tasks' own metrics
         if (stopOnSuccess || adaptiveK)
         {
             // Before the macro is formed, so that the macro averages the tasks' own accuracies under the sampling policy.
@@ -24,6 +23,8 @@ public static class FitTasks
                 throw new InputException(path, 0, "approach2", $"{(stopOnSuccess ? "--stop-on-success" : "--adaptive-k")} plans with Approach 2's per-question Beta; this fit file has no Approach 2.");
             all = all.Where(t => t.Approaches.Count > 0).ToList();
         }
+        // After the policy (the data wall revalues the policy's metric at its loss), before the macro (it averages the tasks' own).
+        if (transform is not null) all = all.Select(transform).ToList();
         if (MacroTask.Of(all) is { } macro && !all.Any(t => t.Task == MacroTask.Name)) all.Add(macro);
         if (task is null) return all;
         var t = all.Where(x => x.Task == task).ToList();

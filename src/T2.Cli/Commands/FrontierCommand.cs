@@ -49,7 +49,7 @@ public static class FrontierCommand
             bool hardware = HardwarePlan.Asked(p, hw);
             if (!hardware && p.GetValue(hw.MaxLatency) is not null) throw new UsageException("--max-latency-s needs --hardware FILE.");
             if (hardware && (p.GetValue(stop) || p.GetValue(adaptive))) throw new UsageException("--hardware prices fixed-k sampling; --stop-on-success and --adaptive-k are not combined with it yet.");
-            var wall = PlanCommand.DataWallTransform(p.GetValue(unique), p.GetValue(wallFile), p.GetValue(wallLaw)!, p.GetValue(stop) || p.GetValue(adaptive), hardware);
+            var wall = PlanCommand.DataWallTransform(p.GetValue(unique), p.GetValue(wallFile), p.GetValue(wallLaw)!, hardware);
             var device = hardware ? HardwareFile.Read(p.GetValue(hw.Hardware)!) : null;
             var shape = new ServingShape { PromptTokens = p.GetValue(hw.PromptTokens), AnswerTokens = p.GetValue(hw.AnswerTokens), AspectRatio = p.GetValue(hw.AspectRatio), KvShare = p.GetValue(hw.KvShare) };
             var doc = FitFile.Read(path);

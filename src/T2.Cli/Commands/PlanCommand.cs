@@ -54,7 +54,7 @@ public static class PlanCommand
             if (HardwarePlan.Asked(p, hw) && (p.GetValue(stop) || p.GetValue(adaptive)))
                 throw new UsageException("--hardware prices fixed-k sampling; --stop-on-success and --adaptive-k are not combined with it yet.");
             double? u = p.GetValue(unique);
-            var wall = DataWallTransform(u, p.GetValue(wallFile), p.GetValue(wallLaw)!, p.GetValue(stop) || p.GetValue(adaptive), HardwarePlan.Asked(p, hw));
+            var wall = DataWallTransform(u, p.GetValue(wallFile), p.GetValue(wallLaw)!, HardwarePlan.Asked(p, hw));
             bool published = p.GetValue(wallFile) is null;
             var form = p.GetValue(wallLaw) == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
             var doc = FitFile.Read(path);
@@ -75,7 +75,7 @@ public static class PlanCommand
             {
                 double post = PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
                 var tasks = FitTasks.Select(vd, p.GetValue(task), path, sos, ada, wall);
-                var freeTasks = wall is null ? null : FitTasks.Select(vd, p.GetValue(task), path);
+                var freeTasks = wall is null ? null : FitTasks.Select(vd, p.GetValue(task), path, sos, ada);
                 foreach (var b in budgets)
                     for (int ti = 0; ti < tasks.Count; ti++)
                     {
@@ -86,7 +86,7 @@ public static class PlanCommand
                             if (freeOf is not null) free.Add(freeOf.Single(x => x.Approach == pa.Approach));
                             plans.Add(pa);
                             labels.Add(docs.Count > 1 || vd.Variant is not null ? vd.Variant ?? "base" : null);
-                            caps.Add(sos ? (Cap(tasks, pa, pa.Plan.Optimum), Cap(tasks, pa, pa.Plan.Chinchilla)) : (null, null));
+                            caps.Add(sos ? (Cap(freeTasks ?? tasks, tasks, pa, pa.Plan.Optimum), Cap(freeTasks ?? tasks, tasks, pa, pa.Plan.Chinchilla)) : (null, null));
                         }
                     }
             }
@@ -131,11 +131,11 @@ public static class PlanCommand
     }
 
     /// <summary>The data wall as a task transform (null without --unique-tokens), the flags checked first.</summary>
-    public static Func<FittedTask, FittedTask>? DataWallTransform(double? u, string? wallFile, string wallLaw, bool policy, bool hardware)
+    public static Func<FittedTask, FittedTask>? DataWallTransform(double? u, string? wallFile, string wallLaw, bool hardware)
     {
         if (u is null && wallFile is not null) throw new UsageException("--data-wall needs --unique-tokens U (the corpus the plan must live with).");
         if (u is null) return null;
-        if (policy || hardware) throw new UsageException("--unique-tokens is not combined with --stop-on-success, --adaptive-k or --hardware yet.");
+        if (hardware) throw new UsageException("--unique-tokens is not combined with --hardware yet.");
         var wallDoc = wallFile is { } wf ? DataWallFile.Read(wf) : null;
         var form = wallLaw == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
         if (wallDoc is null && form == T2.Core.Laws.WallForm.Penalty)
@@ -190,10 +190,15 @@ public static class PlanCommand
     }
 
     /// <summary>Under stop-at-success, the cap whose expected samples are the plan's k (null for the macro: each task has its own).</summary>
-    private static double? Cap(List<FittedTask> tasks, ApproachPlan pa, PlanPoint pt)
+    /// <summary>The stop-at-success cap at a plan point: the law from <paramref name="lawTasks"/>, the loss from the planned
+    /// metric (the walled loss under the data wall).</summary>
+    private static double? Cap(List<FittedTask> lawTasks, List<FittedTask> tasks, ApproachPlan pa, PlanPoint pt)
     {
-        var law = tasks.FirstOrDefault(t => t.Task == pa.Task)?.Approaches.FirstOrDefault(a => a.Approach == pa.Approach)?.Metric.Law;
-        return law is null ? null : StopOnSuccess.Cap(law, law.Loss.Predict(pt.N, pt.D), pt.K);
+        PlanMetric? Of(List<FittedTask> ts) => ts.FirstOrDefault(t => t.Task == pa.Task)?.Approaches.FirstOrDefault(a => a.Approach == pa.Approach)?.Metric;
+        var law = Of(lawTasks)?.Law;
+        if (law is null) return null;
+        double loss = Of(tasks)?.StageOneLoss is { } wl ? wl(pt.N, pt.D) : law.Loss.Predict(pt.N, pt.D);
+        return StopOnSuccess.Cap(law, loss, pt.K);
     }
 
     private static void Point(System.Text.Json.Utf8JsonWriter w, PlanPoint o, double? cap = null, bool sos = false)

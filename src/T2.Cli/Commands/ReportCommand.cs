@@ -57,10 +57,13 @@ public static class ReportCommand
         }
         var wallDoc = s.DataWall is { } wp ? DataWallFile.Read(wp) : null;
         var modes = new List<(string, string, IReadOnlyList<T2.Core.Planning.FittedTask>)>();
-        // Stop-at-success (≈ 20 ms a plan); not adaptive k: each of its plans takes ≈ 13 s (a quadrature inside the search),
-        // far too slow for a grid of hundreds — 'plan --adaptive-k' answers one budget.
+        // The sampling policies of Approach 2: stop at the first success, and difficulty-aware k (its quadrature is tabulated
+        // and vectorised, ≈ 30 µs a metric value, so its plans cost tens of milliseconds, like the others').
         if (doc.Tasks.Any(t => t.Approach2 is not null))
+        {
             modes.Add(("sos", "stop at first success", FitTasks.Select(doc, null, s.Fit, stopOnSuccess: true)));
+            modes.Add(("ak", "difficulty-aware k (oracle p)", FitTasks.Select(doc, null, s.Fit, adaptiveK: true)));
+        }
         // The data wall at three corpus sizes around the data's largest D (a tenth, once, ten times).
         double dMax = doc.Tasks.Max(t => Math.Max(t.Approach1?.Range.DMax ?? 0, t.Approach2?.Range.DMax ?? 0));
         foreach (var f in new[] { 0.1, 1.0 })

@@ -501,8 +501,9 @@ public static class HtmlReport
             sb.Append("<p class=\"note\">").Append(E($"With a device ({hwd.Device.Name}, report --hardware): the $-optimal plan that spends on it what the FLOP optimum costs (training at MFU; serving {G(hwd.Shape.PromptTokens)}-token prompts and {G(hwd.Shape.AnswerTokens)}-token answers on the roofline), beside the Chinchilla model at the same dollars.")).Append("</p>");
         if (input.PlannerModes.Count > 0)
             sb.Append("<p class=\"note\">Options (C_train and C_inf mode): the paper (fixed k, unlimited data); stop at the first success (Approach 2: k is the expected samples a verifier lets a query draw); ")
+              .Append("difficulty-aware k (Approach 2: k is the mean samples per query, spread by each query's single-sample accuracy — an oracle a deployment rarely has); ")
               .Append("or the data wall at U unique tokens (a tenth of and as many as the data's largest D; Muennighoff et al.'s law, fitted with report --data-wall, else their published constants). ")
-              .Append("Adaptive k is a 't2 plan' option (≈ 13 s a plan: too slow for this grid).</p>");
+              .Append("The options do not combine.</p>");
         sb.Append("<div id=\"pl-split\" class=\"controls\"><label>C_train <input type=\"range\" id=\"pl-ctrain\" min=\"0\" max=\"").Append(cTrain.Length - 1).Append("\" value=\"").Append(cTrain.Length / 2).Append("\"> <output id=\"pl-ctrain-v\"></output></label>")
           .Append("<label>C_inf per token <input type=\"range\" id=\"pl-cinf\" min=\"0\" max=\"").Append(cInf.Length - 1).Append("\" value=\"").Append(cInf.Length / 3).Append("\"> <output id=\"pl-cinf-v\"></output></label></div>");
         sb.Append("<div id=\"pl-total\" class=\"controls\" hidden><label>C_total <input type=\"range\" id=\"pl-ctotal\" min=\"0\" max=\"").Append(cTotal.Length - 1).Append("\" value=\"").Append(cTotal.Length / 2).Append("\"> <output id=\"pl-ctotal-v\"></output></label>")

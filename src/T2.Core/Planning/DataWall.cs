@@ -11,14 +11,23 @@ namespace T2.Core.Planning;
 /// </summary>
 public static class DataWall
 {
-    /// <summary>The task under the wall (its metrics carry no law: the per-question policies do not combine with it); <paramref name="source"/> says where the wall law came from (for its health).</summary>
+    /// <summary>
+    /// The task under the wall; <paramref name="source"/> says where the wall law came from (for its health). A sampling policy
+    /// (<see cref="StopOnSuccess"/>, <see cref="AdaptiveK"/>) applied before the wall is kept: Approach 2's metric is the
+    /// policy's at the walled loss. The walled metrics carry no law (a policy applied after the wall would drop it) and
+    /// say their loss in <see cref="PlanMetric.StageOneLoss"/>.
+    /// </summary>
     public static FittedTask Apply(FittedTask t, double uniqueTokens, DataWallLaw wall, string source, bool published)
     {
         if (!(uniqueTokens >= 1) || !double.IsFinite(uniqueTokens)) throw new ArgumentException($"unique tokens {uniqueTokens} must be finite and ≥ 1.");
         PlanMetric Wall(PlanMetric m)
         {
             if (m.Law is { } a2)
-                return new PlanMetric(m.Name, (n, d, k) => a2.AccuracyAtLoss(wall.Loss(a2.Loss, n, d, uniqueTokens), k), m.Maximize);
+            {
+                var atLoss = m.AtLoss ?? a2.AccuracyAtLoss;
+                double Loss(double n, double d) => wall.Loss(a2.Loss, n, d, uniqueTokens);
+                return new PlanMetric(m.Name, (n, d, k) => atLoss(Loss(n, d), k), m.Maximize) { StageOneLoss = Loss };
+            }
             if (m.Law1 is { } a1)
                 return new PlanMetric(m.Name, (n, d, k) => wall.Loss(a1, n, d, k, uniqueTokens), m.Maximize);
             throw new ArgumentException($"task {t.Task}: metric {m.Name} has no law to revalue under the data wall.");

@@ -30,7 +30,7 @@ public sealed record FittedTask(string Task, IReadOnlyList<FittedApproach> Appro
 public static class FittedTasks
 {
     public static PlanMetric A1Metric(Approach1Law l) => new("nll_k", l.Predict, false) { Law1 = l };
-    public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true) { Law = l };
+    public static PlanMetric A2Metric(Approach2Law l) => new("acc_k", l.Predict, true) { Law = l, AtLoss = l.AccuracyAtLoss };
 
     /// <summary>
     /// The task with every Approach 2 metric (fit, replicates, valley) rebuilt from its law by <paramref name="metric"/> —

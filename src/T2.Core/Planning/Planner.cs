@@ -10,6 +10,12 @@ public sealed record PlanMetric(string Name, Func<double, double, double, double
     public T2.Core.Laws.Approach2Law? Law { get; init; }
     /// <summary>Approach 1's law behind the metric (null otherwise): what the data wall needs to revalue it.</summary>
     public T2.Core.Laws.Approach1Law? Law1 { get; init; }
+    /// <summary>Approach 2's metric as a function of (stage-1 loss, k) — the sampling policy's, or plain pass@k when null: what
+    /// lets the data wall revalue a policy at the walled loss.</summary>
+    public Func<double, double, double>? AtLoss { get; init; }
+    /// <summary>The stage-1 loss at (N, D) this metric is evaluated at when it is not <see cref="Law"/>'s own prediction (the
+    /// data wall's loss with repeated data); null otherwise.</summary>
+    public Func<double, double, double>? StageOneLoss { get; init; }
 }
 
 /// <summary>

@@ -74,11 +74,11 @@ public static class StopOnSuccess
     }
 
     /// <summary>Approach 2's metric under stop-at-success: the planner's k is the expected samples per query.</summary>
-    public static PlanMetric Metric(Approach2Law law) => new("acc_k_stop_on_success", (n, d, m) =>
+    public static PlanMetric Metric(Approach2Law law)
     {
-        double loss = law.Loss.Predict(n, d);
-        return law.AccuracyAtLoss(loss, Cap(law, loss, m));
-    }, true) { Law = law };
+        double AtLoss(double loss, double m) => law.AccuracyAtLoss(loss, Cap(law, loss, m));
+        return new("acc_k_stop_on_success", (n, d, m) => AtLoss(law.Loss.Predict(n, d), m), true) { Law = law, AtLoss = AtLoss };
+    }
 
     /// <summary>The task with Approach 2 planned under this policy (Approach 1 is left out: see FittedTasks.WithApproach2Metric).</summary>
     public static FittedTask Apply(FittedTask t) => FittedTasks.WithApproach2Metric(t, Metric);

@@ -82,3 +82,42 @@ public class AdaptiveKEvidenceTests(TinyModelFixture tiny) : IClassFixture<TinyM
         Assert.True(AdaptiveK.Allocate(p, hi).PassRate >= target - 1e-9);
     }
 }
+
+/// <summary>The planner's fast quadrature against the direct form it replaced (every grid point, a log per sample count).</summary>
+public class AdaptiveKQuadratureTests
+{
+    // The direct form: B(a, b) normalisation, SamplesAt with its own logs, 60-step bisection on ln λ.
+    private static double Direct(double a, double b, double m)
+    {
+        const int n = 1200; const double t0 = -40, t1 = 40, h = (t1 - t0) / n;
+        var ps = new double[n + 1]; var w = new double[n + 1];
+        double logB = MathNet.Numerics.SpecialFunctions.BetaLn(a, b), norm = 0;
+        for (int i = 0; i <= n; i++)
+        {
+            double t = t0 + i * h, p = 1 / (1 + Math.Exp(-t));
+            double lw = a * -Precise.Log1p(Math.Exp(-t)) + b * -Precise.Log1p(Math.Exp(t)) - logB;
+            ps[i] = p; w[i] = Math.Exp(lw) * (i == 0 || i == n ? 0.5 : 1) * h; norm += w[i];
+        }
+        for (int i = 0; i <= n; i++) w[i] /= norm;
+        double Mean(double lam) { double s = 0; for (int i = 0; i <= n; i++) s += w[i] * AdaptiveK.SamplesAt(ps[i], lam); return s; }
+        double lo = -745, hi = 0;
+        for (int i = 0; i < 60; i++) { double mid = 0.5 * (lo + hi); if (Mean(Math.Exp(mid)) > m) lo = mid; else hi = mid; }
+        double lamHi = Math.Exp(hi), lamLo = Math.Exp(lo), kHi = Mean(lamHi), kLo = Mean(lamLo);
+        double Pass(double lam) { double s = 0; for (int i = 0; i <= n; i++) s += w[i] * -double.ExpM1(AdaptiveK.SamplesAt(ps[i], lam) * double.LogP1(-Math.Min(ps[i], 1 - 1e-16))); return s; }
+        double pHi = Pass(lamHi), pLo = Pass(lamLo);
+        return kLo > kHi ? pHi + (pLo - pHi) * Math.Clamp((m - kHi) / (kLo - kHi), 0, 1) : pHi;
+    }
+
+    [Fact]
+    public void FastQuadrature_EqualsTheDirectForm_FromEasyToHopelessAndFromOneSampleToThousands()
+    {
+        var rng = new Random(21);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            double a = Math.Pow(10, -2 + 3.5 * rng.NextDouble()), b = Math.Pow(10, -2 + 4 * rng.NextDouble());
+            double m = Math.Pow(10, 3.5 * rng.NextDouble());
+            double direct = Direct(a, b, m), fast = AdaptiveK.ExpectedPassRate(a, b, m);
+            Assert.True(Math.Abs(direct - fast) <= 1e-9 * Math.Max(direct, 1e-6), $"Beta({a:G4}, {b:G4}), m = {m:G4}: direct {direct:R}, fast {fast:R}");
+        }
+    }
+}

@@ -94,6 +94,34 @@ public class DataWallTests
     }
 
     [Fact]
+    public void SamplingPolicies_CombineWithTheWall_AtTheWalledLoss()
+    {
+        var task = FittedTasks.From("t", null, null, null, null, null, A2, new FitRange(1e7, 1e10, 1e10, 1e13, 1, 1e4, 1, 1e4), [], null, null);
+        var budget = new PlanBudget { CTrain = 1e21, CInf = 1.4e11 };
+        double u = TaskPlanner.Plan(task, budget, null).Single().Plan.Optimum.D / 50;
+        var w = DataWallLaw.Published;
+        foreach (var (policy, atLoss) in new (Func<FittedTask, FittedTask>, Func<double, double, double>)[]
+        {
+            (StopOnSuccess.Apply, (loss, m) => A2.AccuracyAtLoss(loss, StopOnSuccess.Cap(A2, loss, m))),
+            (AdaptiveK.Apply, (loss, m) => Math.Max(AdaptiveK.ExpectedPassRate(A2.Mu(loss) * A2.Nu(loss), (1 - A2.Mu(loss)) * A2.Nu(loss), m), A2.AccuracyAtLoss(loss, m))),
+        })
+        {
+            var walled = DataWall.Apply(policy(task), u, w, "published", true).Approaches.Single();
+            Assert.Null(walled.Metric.Law);                                   // a policy applied after the wall has nothing to act on
+            foreach (var (n, d, k) in new[] { (3e8, 5e11, 7.0), (1e9, 1e12, 40.0), (5e7, 3e12, 1.5) })
+            {
+                double loss = w.Loss(A2.Loss, n, d, u);
+                Assert.Equal(loss, walled.Metric.StageOneLoss!(n, d), 12);
+                Assert.Equal(atLoss(loss, k), walled.Metric.Evaluate(n, d, k), 12);
+            }
+            // Ample unique data leaves the policy's plan as it was.
+            var free = TaskPlanner.Plan(policy(task), budget, null).Single();
+            var ample = TaskPlanner.Plan(DataWall.Apply(policy(task), 1e30, w, "published", true), budget, null).Single();
+            Assert.Equal(free.Plan.Optimum.Predicted, ample.Plan.Optimum.Predicted, 9);
+        }
+    }
+
+    [Fact]
     public void FiniteCorpus_RepeatsExactly()
     {
         var world = new T2.Testbed.World.SyntheticWorld(7, new T2.Testbed.World.WorldOptions());

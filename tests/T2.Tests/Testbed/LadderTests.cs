@@ -283,6 +283,7 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.Equal(paper, await page.InnerTextAsync("#pl-out"));
             // Stop at the first success is an option of Approach 2 (not of Approach 1), and it changes the plan.
             Assert.DoesNotContain("sos", options);
+            Assert.DoesNotContain("ak", options);
             await page.SelectOptionAsync("#pl-approach", "2");
             Assert.Contains("sos", await page.EvaluateAsync<string[]>("[...document.getElementById('pl-option').options].map(o => o.value)"));
             // Somewhere on the grid (hard questions make the two agree to the digits shown) the policies differ.
@@ -296,6 +297,12 @@ public class ReportBrowserTests(TinyLadderFixture f)
                 differs = fixedK != await page.InnerTextAsync("#pl-out");
             }
             Assert.True(differs, "stop-at-success never changed the Approach 2 plan");
+            // Difficulty-aware k is an Approach 2 option too, and never plans below the paper's fixed k.
+            Assert.Contains("ak", await page.EvaluateAsync<string[]>("[...document.getElementById('pl-option').options].map(o => o.value)"));
+            await page.SelectOptionAsync("#pl-option", "split");
+            string fixedAtCi = await page.InnerTextAsync("#pl-out");
+            await page.SelectOptionAsync("#pl-option", "ak");
+            Assert.NotEqual(fixedAtCi, await page.InnerTextAsync("#pl-out"));
             await page.SelectOptionAsync("#pl-option", "split");
             await page.SelectOptionAsync("#pl-approach", "1");
             // The end-to-end budget mode works too.

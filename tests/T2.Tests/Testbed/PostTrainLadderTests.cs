@@ -195,6 +195,24 @@ public class PostTrainLadderTests(PostTrainLadderFixture f) : IClassFixture<Post
                 Assert.Equal(p.GetProperty("D").GetDouble() / 3e4, w.GetProperty("epochs").GetDouble(), 1e-9);
             }
         }
+        // With a sampling policy: the wall revalues the policy; beside it the policy's own unlimited-data plan; caps still given.
+        foreach (var policy in new[] { "--stop-on-success", "--adaptive-k" })
+        {
+            var both = CliRun.Of("plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", "--unique-tokens", "3e4",
+                "--data-wall", f.WallPath, policy, "--json");
+            var alone = CliRun.Of("plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", policy, "--json");
+            Assert.True(both.Code == 0, both.Err);
+            var bp = JsonDocument.Parse(both.Out).RootElement.GetProperty("plans").EnumerateArray().ToList();
+            var ap = JsonDocument.Parse(alone.Out).RootElement.GetProperty("plans").EnumerateArray().ToList();
+            Assert.Equal(ap.Count, bp.Count);
+            for (int i = 0; i < bp.Count; i++)
+            {
+                Assert.Equal(ap[i].GetProperty("predicted").GetDouble(),
+                    bp[i].GetProperty("data_wall").GetProperty("unlimited_data").GetProperty("predicted").GetDouble(), 9);
+                if (policy == "--stop-on-success" && bp[i].GetProperty("task").GetString() != "macro")
+                    Assert.True(bp[i].GetProperty("k_cap").GetDouble() >= bp[i].GetProperty("k").GetDouble() - 1e-9);
+            }
+        }
         var bad = CliRun.Of("plan", "--fit", Path.Combine(f.Ladd, "fit.json"), "--c-train", "1e10", "--c-inf", "3e4", "--unique-tokens", "3e4", "--wall-law", "penalty");
         Assert.Equal(2, bad.Code);
         Assert.Contains("--data-wall", bad.Err);
