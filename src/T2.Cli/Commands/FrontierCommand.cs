@@ -25,15 +25,17 @@ public static class FrontierCommand
         var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1." };
         var task = new Option<string?>("--task") { Description = "Only this task." };
         var stop = new Option<bool>("--stop-on-success") { Description = "Sampling stops at the first success (Approach 2 only): the k column is the expected samples per query." };
-        var adaptive = new Option<bool>("--adaptive-k") { Description = "Difficulty-aware k (Approach 2 only; oracle p): the k column is the mean samples per query. Slow: ≈ 10 s per budget." };
+        var adaptive = new Option<bool>("--adaptive-k") { Description = "Difficulty-aware k (Approach 2 only; oracle p): the k column is the mean samples per query." };
         var output = CommonOptions.Out("Directory for frontier.csv and the plots.");
         var variant = CommonOptions.Variant();
         var (countPost, postTokens) = PlanCommand.PostTrainingOptions();
         var (unique, wallFile, wallLaw) = PlanCommand.DataWallOptions();
         var hw = HardwarePlan.Build();
         var strict = CommonOptions.Strict();
+        var level = CommonOptions.Level();
+        level.Description = "Bootstrap interval level of the bands (drawn, and in the CSV, when the fit file has replicates), strictly between 0 and 1.";
         var cmd = new Command("frontier", "Optimal N*, D*, D*/N*, k* against C_train for both approaches and Chinchilla; CSV + PNG/SVG.")
-        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, variant, countPost, postTokens, unique, wallFile, wallLaw, strict };
+        { fit, cInf, from, to, points, integerK, task, stop, adaptive, output, variant, countPost, postTokens, unique, wallFile, wallLaw, level, strict };
         // --hardware: beside each FLOP optimum, the $-optimal plan spending the same dollars on the device (no $ budgets here).
         foreach (var o in new Option[] { hw.Hardware, hw.MaxLatency, hw.PromptTokens, hw.AnswerTokens, hw.AspectRatio, hw.KvShare }) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -55,7 +57,8 @@ public static class FrontierCommand
             var doc = FitFile.Read(path);
             T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(dir));
             var cs = TaskPlanner.LogSpaced(a, b, p.GetValue(points));
-            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict,variant,post_training_tokens,unique_tokens,train_usd,usd_per_query,latency_s\n");
+            var csv = new StringBuilder("task,approach,c_train,c_inf,N,D,tokens_per_param,k,predicted,metric,ext_N,ext_D,ext_tokens_per_param,ext_k,k_below_one,at_search_edge,severity,verdict,variant,post_training_tokens,unique_tokens,train_usd,usd_per_query,latency_s," +
+                "level,N_lo,N_hi,D_lo,D_hi,tokens_per_param_lo,tokens_per_param_hi,k_lo,k_hi,predicted_lo,predicted_hi\n");
             var findings = new List<Finding>();
             var docs = FitFile.SelectVariants(doc, p.GetValue(variant), path);
             foreach (var vd in docs)
@@ -63,8 +66,8 @@ public static class FrontierCommand
             {
                 double post = PlanCommand.PostTokens(vd, path, p.GetValue(countPost), p.GetValue(postTokens));
                 string vname = vd.Variant ?? "base";
-                var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK), post);
-                var series = new List<(string, PlanPoint[])>();
+                var plans = TaskPlanner.Frontier(t, cs, ci, p.GetValue(integerK), post, p.GetValue(level));
+                var series = new List<Plots.FrontierSeries>();
                 if (device is not null)
                     foreach (var ap in t.Approaches)
                     {
@@ -82,27 +85,31 @@ public static class FrontierCommand
                             findings.Add(new Finding("frontier_trust", c.Dollar.Trust.Severity, c.Dollar.Trust.Verdict));
                         }
                         var ok = comps.Select((c, i) => (c, i)).Where(x => x.c is not null).ToList();
-                        if (ok.Count > 1) series.Add(($"$-optimal on {device.Name} (approach {ap.Approach}, same $)", ok.Select(x => x.c!.Dollar.Plan.Optimum).ToArray()));
+                        if (ok.Count > 1) series.Add(new($"$-optimal on {device.Name} (approach {ap.Approach}, same $)", ok.Select(x => x.c!.Dollar.Plan.Optimum).ToArray()));
                     }
                 foreach (var g in plans.GroupBy(x => x.Approach))
                 {
                     var list = g.ToList();
-                    series.Add(($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray()));
+                    // Bands where every budget's plan has bootstrap intervals (the fit file's replicates, re-planned at each budget).
+                    var bands = list.All(x => x.Intervals is not null) ? list.Select(x => x.Intervals!).ToArray() : null;
+                    series.Add(new($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray(), bands,
+                        bands is null ? null : $"{p.GetValue(level):P0} bootstrap band, {list[0].Replicates} replicates"));
                     foreach (var x in list)
                     {
-                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post, p.GetValue(unique));
+                        Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post, p.GetValue(unique),
+                            intervals: x.Intervals, level: p.GetValue(level));
                         Row(csv, t.Task, "chinchilla_scored_by_approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Chinchilla, x.Metric, x.ChinchillaTrust, vname, post, p.GetValue(unique));
                         findings.Add(new Finding("frontier_trust", x.Trust.Severity, x.Trust.Verdict));
                     }
                 }
                 // One stage-1 law per task: the baseline's (N, D, k) is the same for both approaches.
-                series.Add(("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
+                series.Add(new("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
                 string safe = string.Concat(t.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
                 if (docs.Count > 1) safe = Path.Combine(vname, safe); // one variant: DIR/<task>/ as before; several: DIR/<variant>/<task>/
                 if (device is not null)
                 {
                     // The $-optimal series has its own budgets (those where a plan exists): plot the full-grid series only.
-                    series = series.Where(x => x.Item2.Length == cs.Length).ToList();
+                    series = series.Where(x => x.Points.Length == cs.Length).ToList();
                 }
                 Plots.Frontier(Path.Combine(dir, safe), cs, series, ci);
             }
@@ -119,11 +126,16 @@ public static class FrontierCommand
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
-    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t, string variant, double post, double? unique, CostedPoint? cost = null) =>
+    private static void Row(StringBuilder sb, string task, string approach, double c, double ci, PlanPoint p, string metric, PlanTrust t, string variant, double post, double? unique,
+        CostedPoint? cost = null, IReadOnlyDictionary<string, T2.Core.Statistics.Interval>? intervals = null, double level = 0)
+    {
+        string Iv(string key) => intervals is null ? "," : $"{F(intervals[key].Lower)},{F(intervals[key].Upper)}";
         sb.AppendLine(string.Join(",", Csv(task), approach, F(c), F(ci), F(p.N), F(p.D), F(p.TokensPerParameter), F(p.K), F(p.Predicted), metric,
             F(t.Extrapolation.N), F(t.Extrapolation.D), F(t.Extrapolation.TokensPerParameter), F(t.Extrapolation.K), t.KBelowOne ? "1" : "0",
             t.AtSearchEdge ? "1" : "0", T2.Core.Health.Findings.Name(t.Severity), Csv(t.Verdict), Csv(variant), F(post), unique is { } u ? F(u) : "",
-            cost is null ? "" : F(cost.TrainUsd), cost is null ? "" : F(cost.Query.Usd), cost is null ? "" : F(cost.Query.LatencySeconds)));
+            cost is null ? "" : F(cost.TrainUsd), cost is null ? "" : F(cost.Query.Usd), cost is null ? "" : F(cost.Query.LatencySeconds),
+            intervals is null ? "" : F(level), Iv("N"), Iv("D"), Iv("tokens_per_param"), Iv("k"), Iv("predicted")));
+    }
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -32,23 +32,36 @@ public static class Plots
 
     private static double[] Log10(IEnumerable<double> v) => v.Select(x => x > 0 ? Math.Log10(x) : double.NaN).ToArray();
 
+    /// <summary>One line of a frontier plot: the optimum at each budget and, when the fit has replicates, its bootstrap
+    /// intervals at each budget (keys N, D, tokens_per_param, k), drawn as a band of the line's colour.</summary>
+    public sealed record FrontierSeries(string Label, PlanPoint[] Points,
+        IReadOnlyDictionary<string, T2.Core.Statistics.Interval>[]? Bands = null, string? BandLabel = null);
+
     /// <summary>Frontier plots: optimal tokens per parameter (with the 20:1 line), N* and D* against training compute.</summary>
-    public static void Frontier(string dir, double[] cTrain, IReadOnlyList<(string Label, PlanPoint[] Points)> series, double cInf)
+    public static void Frontier(string dir, double[] cTrain, IReadOnlyList<FrontierSeries> series, double cInf)
     {
         var x = Log10(cTrain);
-        foreach (var (name, title, yLabel, sel) in new (string, string, string, Func<PlanPoint, double>)[]
+        foreach (var (name, title, yLabel, key, sel) in new (string, string, string, string, Func<PlanPoint, double>)[]
         {
-            ("frontier_tokens_per_param", $"Optimal tokens per parameter (C_inf = {Format.Sig(cInf)} FLOPs per token)", "D*/N* (tokens per parameter)", p => p.TokensPerParameter),
-            ("frontier_n", $"Optimal model size (C_inf = {Format.Sig(cInf)})", "N* (parameters)", p => p.N),
-            ("frontier_d", $"Optimal training tokens (C_inf = {Format.Sig(cInf)})", "D* (tokens)", p => p.D),
-            ("frontier_k", $"Samples per query k* = C_inf/2N* (C_inf = {Format.Sig(cInf)})", "k* (samples)", p => p.K),
+            ("frontier_tokens_per_param", $"Optimal tokens per parameter (C_inf = {Format.Sig(cInf)} FLOPs per token)", "D*/N* (tokens per parameter)", "tokens_per_param", p => p.TokensPerParameter),
+            ("frontier_n", $"Optimal model size (C_inf = {Format.Sig(cInf)})", "N* (parameters)", "N", p => p.N),
+            ("frontier_d", $"Optimal training tokens (C_inf = {Format.Sig(cInf)})", "D* (tokens)", "D", p => p.D),
+            ("frontier_k", $"Samples per query k* = C_inf/2N* (C_inf = {Format.Sig(cInf)})", "k* (samples)", "k", p => p.K),
         })
         {
             var plt = new Plot();
-            foreach (var (label, pts) in series)
+            foreach (var sr in series)
             {
-                var s = plt.Add.Scatter(x, Log10(pts.Select(sel)));
-                s.LegendText = label; s.MarkerSize = 4; s.LineWidth = 2;
+                var s = plt.Add.Scatter(x, Log10(sr.Points.Select(sel)));
+                s.LegendText = sr.Label; s.MarkerSize = 4; s.LineWidth = 2;
+                if (sr.Bands is { } bands && bands.Length == x.Length)
+                {
+                    // Drawn under the line, in its colour: the optimum's bootstrap interval at each budget.
+                    var band = plt.Add.FillY(x, Log10(bands.Select(b => b[key].Lower)), Log10(bands.Select(b => b[key].Upper)));
+                    band.FillColor = s.Color.WithAlpha(0.22); band.LineWidth = 0;
+                    band.LegendText = $"{sr.Label}: {sr.BandLabel ?? "bootstrap band"}";
+                    plt.MoveToBack(band);
+                }
             }
             if (name == "frontier_tokens_per_param")
             {

@@ -69,12 +69,14 @@ public static class TaskPlanner
         try { return Planner.Plan(m, b, s1, baselineN).Optimum; } catch (ArgumentException) { return null; }
     }
 
-    /// <summary>The frontier: the plan at each training budget (no intervals), in budget order, per approach.</summary>
-    public static List<ApproachPlan> Frontier(FittedTask task, IReadOnlyList<double> cTrain, double cInf, bool integerK, double postTrainingTokens = 0)
+    /// <summary>The frontier: the plan at each training budget, in budget order, per approach; with <paramref name="level"/> and
+    /// replicates, each plan carries its bootstrap intervals (every replicate re-planned at that budget).</summary>
+    public static List<ApproachPlan> Frontier(FittedTask task, IReadOnlyList<double> cTrain, double cInf, bool integerK, double postTrainingTokens = 0,
+        double? level = null)
     {
         var plans = new ApproachPlan[cTrain.Count][];
         Parallel.For(0, cTrain.Count, i =>
-            plans[i] = Plan(task, new PlanBudget { CTrain = cTrain[i], CInf = cInf, IntegerK = integerK, PostTrainingTokens = postTrainingTokens }, null).ToArray());
+            plans[i] = Plan(task, new PlanBudget { CTrain = cTrain[i], CInf = cInf, IntegerK = integerK, PostTrainingTokens = postTrainingTokens }, level).ToArray());
         return plans.SelectMany(p => p).OrderBy(p => p.Approach, StringComparer.Ordinal).ThenBy(p => p.Budget.CTrain).ToList();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace T2.Tests.Cli;
@@ -102,6 +103,18 @@ public class T2CliTests : IDisposable
         Assert.Equal(0, r.Code);
         var csv = File.ReadAllLines(P("front/frontier.csv"));
         Assert.Equal(1 + 20 * 4, csv.Length); // header + 20 budgets × (2 approaches + 2 scored baselines)
+        // The fit has 8 bootstrap replicates: every optimum row carries its interval (re-planned per replicate), the baselines none.
+        // The interval columns are the last eleven (the verdict before them is quoted and may hold commas).
+        Assert.EndsWith(",level,N_lo,N_hi,D_lo,D_hi,tokens_per_param_lo,tokens_per_param_hi,k_lo,k_hi,predicted_lo,predicted_hi", csv[0]);
+        foreach (var row in csv.Skip(1).Select(l => l.Split(',')))
+        {
+            if (row[1].StartsWith("chinchilla", StringComparison.Ordinal)) { Assert.Equal("", row[^11]); continue; }
+            Assert.Equal(0.95, double.Parse(row[^11], CultureInfo.InvariantCulture));
+            Assert.True(double.Parse(row[^10], CultureInfo.InvariantCulture) <= double.Parse(row[^9], CultureInfo.InvariantCulture), string.Join(',', row));
+            Assert.True(double.Parse(row[^4], CultureInfo.InvariantCulture) <= double.Parse(row[^3], CultureInfo.InvariantCulture));
+        }
+        // The band is drawn (its legend entry is in the SVG).
+        Assert.Contains("bootstrap band", File.ReadAllText(P("front/GSM8K/frontier_n.svg")));
         foreach (var f in new[] { "frontier_tokens_per_param", "frontier_n", "frontier_d", "frontier_k" })
         {
             var png = File.ReadAllBytes(P($"front/GSM8K/{f}.png"));
@@ -160,15 +173,15 @@ public class T2CliTests : IDisposable
         var front = CliRun.Of("frontier", "--fit", path, "--c-inf", "1e11", "--from", "1e20", "--to", "1e24", "--points", "4", "--hardware", Hardware("l4.json"), "--out", P("fh"));
         Assert.True(front.Code is 0 or 3, front.Err);
         var fh = File.ReadAllLines(P("fh/frontier.csv"));
-        Assert.EndsWith(",train_usd,usd_per_query,latency_s", fh[0]);
+        Assert.Contains(",train_usd,usd_per_query,latency_s,", fh[0]);
         var usdRows = fh.Where(l => l.Contains(",usd_optimal_approach2,")).ToList();
         Assert.Equal(4, usdRows.Count);
         var flopRows = fh.Where(l => l.Contains(",flop_optimal_approach2,")).ToList();
-        for (int i = 0; i < 4; i++)   // same training dollars, per query no dearer
+        for (int i = 0; i < 4; i++)   // same training dollars, per query no dearer (train_usd, usd_per_query precede the 11 interval columns)
         {
             var u = usdRows[i].Split(','); var fl = flopRows[i].Split(',');
-            Assert.Equal(double.Parse(fl[^3]), double.Parse(u[^3]), double.Parse(fl[^3]) * 1e-6);
-            Assert.True(double.Parse(u[^2]) <= double.Parse(fl[^2]) * (1 + 1e-6));
+            Assert.Equal(double.Parse(fl[^14]), double.Parse(u[^14]), double.Parse(fl[^14]) * 1e-6);
+            Assert.True(double.Parse(u[^13]) <= double.Parse(fl[^13]) * (1 + 1e-6));
         }
         // The report's planner gains the "$-optimal at the same dollars" option.
         var rep = CliRun.Of("report", "--fit", path, "--hardware", Hardware("l4.json"), "--out", P("hw.html"));
