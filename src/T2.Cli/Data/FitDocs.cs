@@ -14,8 +14,14 @@ public static class FitDocs
     public sealed record DiagnosticsDoc(double Objective, double Rmse, bool Converged, string StopReason, double GradientNorm, double GradientTolerance,
         int Iterations, int StartsTried, int StartsConverged, int StartsFailed, int StartsNearBest, int Observations, double[] BestObjectives, double ValleyWindow);
     public sealed record BootstrapDoc(int Requested, int Succeeded, int? Seed, double Level, List<double[]> Replicates, List<FindingDoc> Health);
-    public sealed record CvFoldDoc(int Fold, [property: System.Text.Json.Serialization.JsonPropertyName("left_out_N")] double LeftOutN, int TrainSizes, int Points, double? RelativeError, double? SignedRelativeError, string? Impossible);
-    public sealed record CvDoc(string Scheme, string Metric, double Seconds, double? MeanRelativeError, double? MeanSignedRelativeError, List<CvFoldDoc> Folds);
+    public sealed record CvFoldDoc(int Fold, [property: System.Text.Json.Serialization.JsonPropertyName("left_out_N")] double LeftOutN, int TrainSizes, int Points, double? RelativeError, double? SignedRelativeError, string? Impossible,
+        [property: System.Text.Json.Serialization.JsonPropertyName("stage1_signed_relative_error")] double? StageOneSignedRelativeError = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("stage2_relative_error")] double? StageTwoRelativeError = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("stage2_signed_relative_error")] double? StageTwoSignedRelativeError = null);
+    public sealed record CvDoc(string Scheme, string Metric, double Seconds, double? MeanRelativeError, double? MeanSignedRelativeError, List<CvFoldDoc> Folds,
+        [property: System.Text.Json.Serialization.JsonPropertyName("mean_stage1_signed_relative_error")] double? MeanStageOneSignedRelativeError = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("mean_stage2_relative_error")] double? MeanStageTwoRelativeError = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("mean_stage2_signed_relative_error")] double? MeanStageTwoSignedRelativeError = null);
 
     public static FindingDoc ToDoc(Finding f) => new(f.Code, Findings.Name(f.Severity), f.Message, f.Parameter, f.Value, f.Scope);
     public static List<FindingDoc> ToDocs(IEnumerable<Finding> fs) => fs.Select(ToDoc).ToList();
@@ -33,7 +39,9 @@ public static class FitDocs
             d.Iterations, d.StartsTried, d.StartsConverged, d.StartsFailed, d.StartsNearBest, observations, d.BestObjectives, d.ValleyWindow);
 
     public static CvDoc? ToDoc(CvResult? r) => r is null ? null : new(r.Scheme, r.Metric, r.Seconds, r.MeanRelativeError, r.MeanSignedRelativeError,
-        r.Folds.Select(f => new CvFoldDoc(f.Fold, f.LeftOutN, f.TrainSizes, f.Points, f.RelativeError, f.SignedRelativeError, f.Impossible)).ToList());
+        r.Folds.Select(f => new CvFoldDoc(f.Fold, f.LeftOutN, f.TrainSizes, f.Points, f.RelativeError, f.SignedRelativeError, f.Impossible,
+            f.StageOneSignedRelativeError, f.StageTwoRelativeError, f.StageTwoSignedRelativeError)).ToList(),
+        r.MeanStageOneSignedRelativeError, r.MeanStageTwoRelativeError, r.MeanStageTwoSignedRelativeError);
 
     /// <summary>Named parameter → value, in the given order.</summary>
     public static Dictionary<string, double> Named(string[] names, double[] v) => names.Select((n, i) => (n, v[i])).ToDictionary(p => p.n, p => p.Item2);

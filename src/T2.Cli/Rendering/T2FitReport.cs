@@ -71,7 +71,11 @@ public static class T2FitReport
     }
 
     private static CvResult FromDoc(CvDoc d) => new(d.Scheme, d.Metric, d.Seconds,
-        d.Folds.Select(f => new CvFold(f.Fold, f.LeftOutN, f.Points, f.RelativeError, f.SignedRelativeError, f.Impossible) { TrainSizes = f.TrainSizes }).ToList());
+        d.Folds.Select(f => new CvFold(f.Fold, f.LeftOutN, f.Points, f.RelativeError, f.SignedRelativeError, f.Impossible)
+        {
+            TrainSizes = f.TrainSizes, StageOneSignedRelativeError = f.StageOneSignedRelativeError, StageTwoRelativeError = f.StageTwoRelativeError,
+            StageTwoSignedRelativeError = f.StageTwoSignedRelativeError,
+        }).ToList());
 
     private static void ParamTable(IAnsiConsole console, Dictionary<string, double> p, Dictionary<string, IntervalDoc>? iv)
     {

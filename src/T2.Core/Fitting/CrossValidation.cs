@@ -34,6 +34,13 @@ public sealed record CvFold(int Fold, double LeftOutN, int Points, double? Relat
 {
     /// <summary>Model sizes the fold's law was fitted on.</summary>
     public int TrainSizes { get; init; }
+    /// <summary>Approach 2 only — which stage misses. Stage 1: the refit's loss law against the left-out checkpoints'
+    /// observed stage-1 target (their k = 1 NLL), signed (+ = predicts a higher loss, i.e. a pessimistic law).</summary>
+    public double? StageOneSignedRelativeError { get; init; }
+    /// <summary>Approach 2 only: the refit's stage 2 (its Beta regression) fed each left-out checkpoint's <em>observed</em>
+    /// stage-1 loss instead of the law's — the error that would remain with a perfect stage 1.</summary>
+    public double? StageTwoRelativeError { get; init; }
+    public double? StageTwoSignedRelativeError { get; init; }
 }
 
 public sealed record CvResult(string Scheme, string Metric, double Seconds, IReadOnlyList<CvFold> Folds)
@@ -41,7 +48,13 @@ public sealed record CvResult(string Scheme, string Metric, double Seconds, IRea
     /// <summary>Mean over the fitted folds' absolute relative errors (null when no fold could be fitted).</summary>
     public double? MeanRelativeError => Folds.Where(f => f.RelativeError is not null).Select(f => f.RelativeError!.Value).DefaultIfEmpty(double.NaN)
         .Average() is var m && double.IsFinite(m) ? m : null;
-    public double? MeanSignedRelativeError => Folds.Where(f => f.SignedRelativeError is not null).Select(f => f.SignedRelativeError!.Value)
+    public double? MeanSignedRelativeError => Mean(f => f.SignedRelativeError);
+    /// <summary>Approach 2's decomposition, averaged over the folds that have it (see <see cref="CvFold.StageOneSignedRelativeError"/>).</summary>
+    public double? MeanStageOneSignedRelativeError => Mean(f => f.StageOneSignedRelativeError);
+    public double? MeanStageTwoRelativeError => Mean(f => f.StageTwoRelativeError);
+    public double? MeanStageTwoSignedRelativeError => Mean(f => f.StageTwoSignedRelativeError);
+
+    private double? Mean(Func<CvFold, double?> sel) => Folds.Select(sel).Where(v => v is not null).Select(v => v!.Value)
         .DefaultIfEmpty(double.NaN).Average() is var m && double.IsFinite(m) ? m : null;
 }
 
@@ -135,11 +148,35 @@ public static class CrossValidation
                 return new CvFold(f, s, m, abs, signed, null) { TrainSizes = sizes };
             }).ToList();
             if (o.Approach1) r1[f] = FoldRows(fit?.Approach1 is { } a && double.IsFinite(a.Objective) ? a.Law.Predict : null, (c, q) => c.NllK[q]);
-            if (o.Approach2) r2[f] = FoldRows(fit?.Approach2 is { } b && double.IsFinite(b.Objective) ? b.Law.Predict : null, (c, q) => c.AccK[q]);
+            if (o.Approach2)
+            {
+                r2[f] = FoldRows(fit?.Approach2 is { } b && double.IsFinite(b.Objective) ? b.Law.Predict : null, (c, q) => c.AccK[q]);
+                if (fit?.Approach2 is { } b2 && double.IsFinite(b2.Objective))
+                    r2[f] = r2[f].Select(row => row.Impossible is not null ? row : Decompose(row, b2.Law, test, curves, ks)).ToList();
+            }
         });
         double secs = sw.Elapsed.TotalSeconds;
         return (o.Approach1 ? new CvResult(spec.ToString(), "nll_k", secs, r1.SelectMany(r => r).ToList()) : null,
                 o.Approach2 ? new CvResult(spec.ToString(), "acc_k", secs, r2.SelectMany(r => r).ToList()) : null);
+    }
+
+    /// <summary>
+    /// Approach 2's error split by stage for one left-out size: stage 1's loss against the checkpoints' observed stage-1 target
+    /// (the k-grid's first NLL, k = 1 by default, as stage 1 is fitted on), and stage 2 fed that observed loss.
+    /// </summary>
+    private static CvFold Decompose(CvFold row, T2.Core.Laws.Approach2Law law, List<CheckpointEvidence> test, TaskCurve[] curves, double[] ks)
+    {
+        var loss = new List<(double, double)>(); var acc = new List<(double, double)>();
+        for (int j = 0; j < test.Count; j++)
+        {
+            if (test[j].N != row.LeftOutN || !double.IsFinite(curves[j].NllK[0])) continue;
+            double observedLoss = curves[j].NllK[0];
+            loss.Add((law.Loss.Predict(test[j].N, test[j].D), observedLoss));
+            for (int q = 0; q < ks.Length; q++) acc.Add((law.AccuracyAtLoss(observedLoss, ks[q]), curves[j].AccK[q]));
+        }
+        var (_, s1, _) = Score(loss);
+        var (a2, s2, _) = Score(acc);
+        return row with { StageOneSignedRelativeError = s1, StageTwoRelativeError = a2, StageTwoSignedRelativeError = s2 };
     }
 
     private static (double?, double?, int) Score(IEnumerable<(double Predicted, double Observed)> points)
