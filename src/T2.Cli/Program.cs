@@ -41,7 +41,17 @@ public static class Program
         root.Subcommands.Add(ImportCommand.Build(ctx));
         root.Subcommands.Add(EvalCommand.Build(ctx));
 
-        var parse = root.Parse(args);
+        StrictNumbers(root);
+        ParseResult parse;
+        // A validator reads its option's value; when the text does not convert (--level abc) System.CommandLine throws the
+        // conversion error from inside the parse instead of reporting it. Its message (StrictNumbers') names option and value.
+        try { parse = root.Parse(args); }
+        catch (InvalidOperationException e)
+        {
+            ctx.Error.WriteLine($"t2: {e.Message}");
+            ctx.Error.WriteLine("Run 't2 --help' (or '<verb> --help') for usage.");
+            return 2;
+        }
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors) ctx.Error.WriteLine($"t2: {e.Message}");
@@ -67,4 +77,42 @@ public static class Program
             return 70;
         }
     }
+
+    /// <summary>
+    /// Every numeric option parses with the invariant culture and no thousands separator: System.CommandLine's default reads
+    /// "2,5e5" as 25e5 and "0,9" as 9, silently — a European decimal comma must be an error, not a number 10× too large.
+    /// </summary>
+    private static void StrictNumbers(Command command)
+    {
+        const System.Globalization.NumberStyles real = System.Globalization.NumberStyles.Float;
+        const System.Globalization.NumberStyles whole = System.Globalization.NumberStyles.AllowLeadingSign;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string? One(System.CommandLine.Parsing.ArgumentResult r, string option)
+        {
+            if (r.Tokens.Count == 1) return r.Tokens[0].Value;
+            r.AddError($"{option} takes one value.");
+            return null;
+        }
+        string Bad(string option, string text, string what) =>
+            $"{option} {text}: not {what}{(text.Contains(',') ? " (write decimals with a point: 0.5, not 0,5)" : "")}.";
+        foreach (var o in command.Options)
+            switch (o)
+            {
+                case Option<double> d:
+                    d.CustomParser = r => One(r, d.Name) is { } t ? double.TryParse(t, real, inv, out var v) ? v : Fail<double>(r, Bad(d.Name, t, "a number")) : default;
+                    break;
+                case Option<double?> dn:
+                    dn.CustomParser = r => One(r, dn.Name) is { } t ? double.TryParse(t, real, inv, out var v) ? v : Fail<double?>(r, Bad(dn.Name, t, "a number")) : null;
+                    break;
+                case Option<int> i:
+                    i.CustomParser = r => One(r, i.Name) is { } t ? int.TryParse(t, whole, inv, out var v) ? v : Fail<int>(r, Bad(i.Name, t, "a whole number")) : default;
+                    break;
+                case Option<int?> inn:
+                    inn.CustomParser = r => One(r, inn.Name) is { } t ? int.TryParse(t, whole, inv, out var v) ? v : Fail<int?>(r, Bad(inn.Name, t, "a whole number")) : null;
+                    break;
+            }
+        foreach (var c in command.Subcommands) StrictNumbers(c);
+    }
+
+    private static T Fail<T>(System.CommandLine.Parsing.ArgumentResult r, string message) { r.AddError(message); return default!; }
 }

@@ -95,6 +95,39 @@ public class TrustCliTests : IDisposable
     }
 
     [Fact]
+    public void ValidatedNumbers_ThatDoNotParse_AreUsageErrors_NotStackTraces()
+    {
+        // Every option with a validator, given text that is not a number: System.CommandLine throws from inside the parse
+        // when a validator reads such a value; t2 must still answer with exit 2 and one located line.
+        string fit = P("missing.json");
+        foreach (var args in new[]
+        {
+            new[] { "plan", "--fit", fit, "--c-train", "1e21", "--c-inf", "1e11", "--level", "abc" },
+            ["plan", "--fit", fit, "--c-train", "1e21", "--c-inf", "1e11", "--unique-tokens", "lots"],
+            ["plan", "--fit", fit, "--c-train", "1e21", "--c-inf", "1e11", "--post-training-tokens", "1e5x"],
+            ["frontier", "--fit", fit, "--c-inf", "1e11", "--out", P("fr"), "--points", "ten"],
+            ["frontier", "--fit", fit, "--c-inf", "1e11", "--out", P("fr"), "--level", "0.9.1"],
+            ["fit", "loss", "--data", Epoch, "--delta", "small"],
+            ["fit", "loss", "--data", Epoch, "--bootstrap", "many"],
+            ["fit", "t2", "--data", Epoch, "--out", P("f.json"), "--starts", "x"],
+            ["fit", "t2", "--data", Epoch, "--out", P("f.json"), "--max-iterations", "1.5"],
+            ["fit", "t2", "--data", Epoch, "--out", P("f.json"), "--holdout-largest", "two"],
+            ["testbed", "ladder", "--spec", "quick", "--out", P("lad"), "--parallel", "all"],
+            ["passk", "--data", Epoch, "--k", "1,x"],
+            ["plan", "--fit", fit, "--c-train", "1e21", "--c-inf", "2,5e5"],  // a decimal comma: not 25e5, silently
+        })
+        {
+            var r = CliRun.Of(args);
+            Assert.True(r.Code == 2, $"{string.Join(' ', args)}: exit {r.Code}: {r.Err}");
+            Assert.StartsWith("t2: ", r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+            Assert.Contains(args[^2], r.Err);                                  // the line names the option
+        }
+        Assert.False(Directory.Exists(P("lad")));                             // nothing started
+        Assert.Contains("with a point", CliRun.Of("plan", "--fit", fit, "--c-train", "1e21", "--c-inf", "2,5e5").Err);
+    }
+
+    [Fact]
     public void FitLoss_CvSizes_GivesOneFoldPerSize_AndReportsImpossibleFolds()
     {
         var r = CliRun.Of("fit", "loss", "--data", Epoch, "--where", "used_in_epoch_fit=1", "--grid", "random:60", "--cv", "sizes", "--json");
