@@ -1,5 +1,6 @@
 using T2.Core.Laws;
 using T2.Core.Special;
+using Lanes = System.Numerics.Vector<double>;
 
 namespace T2.Core.Planning;
 
@@ -47,9 +48,9 @@ public static class AdaptiveK
     /// The planner calls this ~10⁴ times a plan, so everything that does not depend on (a, b, m) is tabulated once
     /// (<see cref="LogitGrid"/>: p, ln p, ln(1 − p) and 1/ln(1 − p) on the fixed logit grid), the weights are normalised on the
     /// grid itself (so B(a, b) is never needed), grid points whose weight is below e^−50 of the largest are skipped (the
-    /// log-weight a·ln p + b·ln(1 − p) is concave in t, so the points kept are one interval), and the 60-step bisection for
-    /// the threshold λ counts samples with one multiply per point, vectorised. Same grid, steps and rounding rule as the
-    /// direct form (<c>AdaptiveKTests</c> checks it against that form).
+    /// log-weight a·ln p + b·ln(1 − p) is concave in t, so the points kept are one interval), and the search for the
+    /// threshold λ counts samples with one multiply per point, vectorised, over only the questions with p ≥ λ. Same grid and
+    /// rounding rule as the direct form (<c>AdaptiveKQuadratureTests</c> checks it against that form to 1e−9).
     /// </remarks>
     public static double ExpectedPassRate(double a, double b, double m)
     {
@@ -96,7 +97,8 @@ public static class AdaptiveK
         ReadOnlySpan<double> lnQClamped, double lnLam)
     {
         double s = 0;
-        for (int i = FirstAtLeast(lnP, lnLam); i < w.Length; i++) s += w[i] * -double.ExpM1(SamplesAtLog(lnP[i], invLnQ[i], lnLam) * lnQClamped[i]);
+        for (int i = FirstAtLeast(lnP, lnLam); i < w.Length; i++)
+            s += w[i] * -double.ExpM1(SamplesAtLog(lnP[i], invLnQ[i], lnLam) * lnQClamped[i]);
         return s;
     }
 
@@ -126,18 +128,17 @@ public static class AdaptiveK
     /// <summary>Σ w_i·k_i(λ) over the grid, in vectors of <see cref="System.Numerics.Vector{T}"/> lanes.</summary>
     private static double MeanSamples(ReadOnlySpan<double> w, ReadOnlySpan<double> lnP, ReadOnlySpan<double> invLnQ, double lnLam)
     {
-        int n = w.Length, i = FirstAtLeast(lnP, lnLam), lanes = System.Numerics.Vector<double>.Count;
-        var acc = System.Numerics.Vector<double>.Zero;
-        if (System.Numerics.Vector.IsHardwareAccelerated && n - i >= lanes)
+        int n = w.Length, i = FirstAtLeast(lnP, lnLam);
+        var acc = Lanes.Zero;
+        if (System.Numerics.Vector.IsHardwareAccelerated && n - i >= Lanes.Count)
         {
-            var lam = new System.Numerics.Vector<double>(lnLam); var eps = new System.Numerics.Vector<double>(1e-12);
-            var one = System.Numerics.Vector<double>.One;
-            for (; i <= n - lanes; i += lanes)
+            var lam = new Lanes(lnLam); var eps = new Lanes(1e-12);
+            for (; i <= n - Lanes.Count; i += Lanes.Count)
             {
-                var lp = new System.Numerics.Vector<double>(lnP[i..]);
-                var k = System.Numerics.Vector.Floor((lam - lp) * new System.Numerics.Vector<double>(invLnQ[i..]) + eps) + one;
-                var keep = System.Numerics.Vector.LessThanOrEqual(lam, lp);
-                acc += System.Numerics.Vector.ConditionalSelect(keep, k, System.Numerics.Vector<double>.Zero) * new System.Numerics.Vector<double>(w[i..]);
+                var lp = new Lanes(lnP[i..]);
+                var k = System.Numerics.Vector.Floor((lam - lp) * new Lanes(invLnQ[i..]) + eps) + Lanes.One;
+                var keep = System.Numerics.Vector.LessThanOrEqual(lam, lp);          // p ≥ λ: at least one sample
+                acc += System.Numerics.Vector.ConditionalSelect(keep, k, Lanes.Zero) * new Lanes(w[i..]);
             }
         }
         double s = System.Numerics.Vector.Sum(acc);
@@ -153,8 +154,8 @@ public static class AdaptiveK
         private LogitGrid()
         {
             const int n = 1200; const double t0 = -40, t1 = 40, h = (t1 - t0) / n;
-            P = new double[n + 1]; LnP = new double[n + 1]; LnPWeight = new double[n + 1]; LnQ = new double[n + 1]; InvLnQ = new double[n + 1];
-            LnQClamped = new double[n + 1]; Trapezoid = new double[n + 1];
+            P = new double[n + 1]; LnP = new double[n + 1]; LnPWeight = new double[n + 1]; LnQ = new double[n + 1];
+            InvLnQ = new double[n + 1]; LnQClamped = new double[n + 1]; Trapezoid = new double[n + 1];
             for (int i = 0; i <= n; i++)
             {
                 double t = t0 + i * h, p = 1 / (1 + Math.Exp(-t));
