@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 using T2.Cli.Commands;
 using T2.Cli.Data;
@@ -84,35 +85,27 @@ public static class Program
     /// </summary>
     private static void StrictNumbers(Command command)
     {
-        const System.Globalization.NumberStyles real = System.Globalization.NumberStyles.Float;
-        const System.Globalization.NumberStyles whole = System.Globalization.NumberStyles.AllowLeadingSign;
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        string? One(System.CommandLine.Parsing.ArgumentResult r, string option)
-        {
-            if (r.Tokens.Count == 1) return r.Tokens[0].Value;
-            r.AddError($"{option} takes one value.");
-            return null;
-        }
-        string Bad(string option, string text, string what) =>
-            $"{option} {text}: not {what}{(text.Contains(',') ? " (write decimals with a point: 0.5, not 0,5)" : "")}.";
+        const NumberStyles real = NumberStyles.Float, whole = NumberStyles.AllowLeadingSign;
+        var inv = CultureInfo.InvariantCulture;
         foreach (var o in command.Options)
             switch (o)
             {
-                case Option<double> d:
-                    d.CustomParser = r => One(r, d.Name) is { } t ? double.TryParse(t, real, inv, out var v) ? v : Fail<double>(r, Bad(d.Name, t, "a number")) : default;
-                    break;
-                case Option<double?> dn:
-                    dn.CustomParser = r => One(r, dn.Name) is { } t ? double.TryParse(t, real, inv, out var v) ? v : Fail<double?>(r, Bad(dn.Name, t, "a number")) : null;
-                    break;
-                case Option<int> i:
-                    i.CustomParser = r => One(r, i.Name) is { } t ? int.TryParse(t, whole, inv, out var v) ? v : Fail<int>(r, Bad(i.Name, t, "a whole number")) : default;
-                    break;
-                case Option<int?> inn:
-                    inn.CustomParser = r => One(r, inn.Name) is { } t ? int.TryParse(t, whole, inv, out var v) ? v : Fail<int?>(r, Bad(inn.Name, t, "a whole number")) : null;
-                    break;
+                case Option<double> d: Strict(d, t => (double.TryParse(t, real, inv, out var v), v), "a number"); break;
+                case Option<double?> d: Strict(d, t => (double.TryParse(t, real, inv, out var v), (double?)v), "a number"); break;
+                case Option<int> i: Strict(i, t => (int.TryParse(t, whole, inv, out var v), v), "a whole number"); break;
+                case Option<int?> i: Strict(i, t => (int.TryParse(t, whole, inv, out var v), (int?)v), "a whole number"); break;
             }
         foreach (var c in command.Subcommands) StrictNumbers(c);
     }
 
-    private static T Fail<T>(System.CommandLine.Parsing.ArgumentResult r, string message) { r.AddError(message); return default!; }
+    /// <summary>One option's parser: exactly one token, converted by <paramref name="parse"/>, else a located parse error.</summary>
+    private static void Strict<T>(Option<T> option, Func<string, (bool Ok, T Value)> parse, string what) => option.CustomParser = r =>
+    {
+        if (r.Tokens.Count != 1) { r.AddError($"{option.Name} takes one value."); return default!; }
+        string text = r.Tokens[0].Value;
+        var (ok, value) = parse(text);
+        if (ok) return value;
+        r.AddError($"{option.Name} {text}: not {what}{(text.Contains(',') ? " (write decimals with a point: 0.5, not 0,5)" : "")}.");
+        return default!;
+    };
 }

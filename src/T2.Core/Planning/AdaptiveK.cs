@@ -82,9 +82,8 @@ public static class AdaptiveK
         double kHi = MeanSamples(ws, lnP, inv, hi), kLo = MeanSamples(ws, lnP, inv, lo);
         var lnQc = g.LnQClamped.AsSpan(i0, i1 - i0 + 1);
         // Between the two thresholds the mean k jumps; interpolate the pass rate linearly in the mean k (a fractional sample).
-        if (!(kLo > kHi)) return PassRate(ws, lnP, inv, lnQc, hi);
         var (pHi, pLo) = PassRates(ws, lnP, inv, lnQc, hi, lo);
-        return pHi + (pLo - pHi) * Math.Clamp((m - kHi) / (kLo - kHi), 0, 1);
+        return kLo > kHi ? pHi + (pLo - pHi) * Math.Clamp((m - kHi) / (kLo - kHi), 0, 1) : pHi;
     }
 
     // SamplesAt on the tabulated logs: p(1 − p)^j ≥ λ ⇔ j ≤ (ln λ − ln p)/ln(1 − p); invLnQ = 0 where p rounds to 1 (one sample).
@@ -92,17 +91,8 @@ public static class AdaptiveK
     private static double SamplesAtLog(double lnP, double invLnQ, double lnLam)
         => lnLam > lnP ? 0 : Math.Floor((lnLam - lnP) * invLnQ + 1e-12) + 1;
 
-    /// <summary>Σ w_i·(1 − (1 − p_i)^k_i(λ)) over the grid (questions with p &lt; λ get no sample: only a suffix counts).</summary>
-    private static double PassRate(ReadOnlySpan<double> w, ReadOnlySpan<double> lnP, ReadOnlySpan<double> invLnQ,
-        ReadOnlySpan<double> lnQClamped, double lnLam)
-    {
-        double s = 0;
-        for (int i = FirstAtLeast(lnP, lnLam); i < w.Length; i++)
-            s += w[i] * -double.ExpM1(SamplesAtLog(lnP[i], invLnQ[i], lnLam) * lnQClamped[i]);
-        return s;
-    }
-
-    /// <summary>The pass rate at two thresholds λ_hi ≥ λ_lo in one pass: only the questions whose k differs cost a second expm1.</summary>
+    /// <summary>The pass rate Σ w_i·(1 − (1 − p_i)^k_i(λ)) at two thresholds λ_hi ≥ λ_lo in one pass (questions with p &lt; λ get
+    /// no sample, so only a suffix counts; only the questions whose k differs cost a second expm1).</summary>
     private static (double Hi, double Lo) PassRates(ReadOnlySpan<double> w, ReadOnlySpan<double> lnP, ReadOnlySpan<double> invLnQ,
         ReadOnlySpan<double> lnQClamped, double lnHi, double lnLo)
     {
