@@ -102,8 +102,8 @@ public static class FitT2Command
         T2.IO.AtomicFile.Prepare(s.Out); // a bad output path fails before the fit, not after it
         if (s.Plots is not null) T2.IO.AtomicFile.EnsureDirectory(Path.GetFullPath(s.Plots));
         var options = Options(s);
-        var optionsNode = JsonSerializer.SerializeToNode(options, FitFileIo.Json)!.AsObject();
-        optionsNode["settings"] = JsonSerializer.SerializeToNode(s, FitFileIo.Json);
+        var optionsNode = JsonSerializer.SerializeToNode(options, FitFileIo.Info<T2FitOptions>())!.AsObject();
+        optionsNode["settings"] = JsonSerializer.SerializeToNode(s, FitFileIo.Info<Settings>());
         var docs = new List<FitFile.Doc>();
         var all = new List<T2TaskFitResult>();
         foreach (var (part, tasks) in evidence)
@@ -140,7 +140,7 @@ public static class FitT2Command
     public static int Run(CliContext ctx, Settings s)
     {
         var (doc, results) = Fit(ctx, s);
-        if (s.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(doc, FitFileIo.Json));
+        if (s.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(doc, FitFileIo.Info<FitFile.Doc>()));
         else T2FitReport.RenderVariants(ctx.Console, doc, s.Out);
         var failed = results.Where(r => (r.Approach1 is { } a && a.Diagnostics.StartsConverged == 0) || (r.Approach2 is { } b && b.Diagnostics.StartsConverged == 0)).ToList();
         if (failed.Count > 0)

@@ -115,7 +115,14 @@ public static class ServeBench
         Parallel.ForEachAsync(Enumerable.Range(0, requests), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
             // top_k −1 / min_p 0: llama-server then samples the same plain distribution as t2 (its defaults truncate it).
-            string body = JsonSerializer.Serialize(new { model = "bench", prompt = prompts[i % prompts.Length], n, max_tokens = maxTokens, temperature = 1.0, seed = 1 + i * n, top_k = -1, min_p = 0 });
+            string body = Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("model", "bench"); w.WriteString("prompt", prompts[i % prompts.Length]); w.WriteNumber("n", n);
+                w.WriteNumber("max_tokens", maxTokens); w.WriteNumber("temperature", 1.0); w.WriteNumber("seed", 1 + i * n);
+                w.WriteNumber("top_k", -1); w.WriteNumber("min_p", 0);
+                w.WriteEndObject();
+            }, indented: false);
             using var resp = await http.PostAsync("v1/completions", new StringContent(body, Encoding.UTF8, "application/json"), ct);
             var text = await resp.Content.ReadAsStringAsync(ct);
             if (!resp.IsSuccessStatusCode) throw new UsageException($"{url} answered {(int)resp.StatusCode}: {T2.Eval.OpenAiClient.ErrorMessage(text) ?? text}");
@@ -136,7 +143,7 @@ public static class ServeBench
         b.WebHost.UseUrls("http://127.0.0.1:0");
         var app = b.Build();
         const string canned = "{\"choices\":[{\"index\":0,\"text\":\" a\",\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
-        app.MapPost("/v1/completions", () => Results.Text(canned, "application/json"));
+        app.MapPost("/v1/completions", (RequestDelegate)(http => { http.Response.ContentType = "application/json"; return http.Response.WriteAsync(canned); }));
         app.StartAsync().GetAwaiter().GetResult();
         try
         {

@@ -91,7 +91,14 @@ public static class ServeCommand
             var (_, _, world) = Load(p.GetValue(ckpt)!);
             var sb = new StringBuilder();
             foreach (var q in world.Questions())
-                sb.AppendLine(JsonSerializer.Serialize(new { task = q.Family, id = q.Id, prompt = q.Prompt, answer = " " + q.Answer, grade = "exact", max_tokens = world.Tokenizer.Encode(q.Answer).Length }));
+                sb.AppendLine(T2.Cli.Rendering.Json.Write(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("task", q.Family); w.WriteString("id", q.Id); w.WriteString("prompt", q.Prompt);
+                    w.WriteString("answer", " " + q.Answer); w.WriteString("grade", "exact");
+                    w.WriteNumber("max_tokens", world.Tokenizer.Encode(q.Answer).Length);
+                    w.WriteEndObject();
+                }, indented: false));
             T2.IO.AtomicFile.WriteAllText(p.GetValue(output)!, sb.ToString());
             ctx.Console.MarkupLine($"{world.Questions().Count} questions ({string.Join(", ", SyntheticWorld.Families)}) → {Markup.Escape(p.GetValue(output)!)}");
             return 0;

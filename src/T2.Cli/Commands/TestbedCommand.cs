@@ -74,7 +74,12 @@ public static class TestbedCommand
             Directory.CreateDirectory(dir);
             var sb = new StringBuilder();
             foreach (var q in world.Questions())
-                sb.AppendLine(JsonSerializer.Serialize(new { id = q.Id, family = q.Family, prompt = q.Prompt, answer = q.Answer }));
+                sb.AppendLine(T2.Cli.Rendering.Json.Write(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", q.Id); w.WriteString("family", q.Family); w.WriteString("prompt", q.Prompt); w.WriteString("answer", q.Answer);
+                    w.WriteEndObject();
+                }, indented: false));
             WriteAtomic(Path.Combine(dir, "questions.jsonl"), sb.ToString());
             WriteAtomic(Path.Combine(dir, "corpus_sample.txt"), string.Join('\n', Enumerable.Range(0, Math.Max(1, p.GetValue(docs))).Select(i => world.Document(i))) + "\n");
             WriteAtomic(Path.Combine(dir, "vocab.txt"), string.Join('\n', world.Tokenizer.Words) + "\n");

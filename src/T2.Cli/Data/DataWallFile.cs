@@ -34,13 +34,13 @@ public static class DataWallFile
         Form(r.Penalty, new() { ["lambda"] = r.Penalty.Law.Lambda }),
         r.NoWallMeanAbsRelativeError, r.RStarNIdentified, FitDocs.ToDocs(r.Health));
 
-    public static void Write(string path, Doc doc) => T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, FitFileIo.Json));
+    public static void Write(string path, Doc doc) => T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, FitFileIo.Info<Doc>()));
 
     public static Doc Read(string path)
     {
         var text = FitFileIo.ReadText(path, "data-wall file");
         Doc? doc;
-        try { doc = JsonSerializer.Deserialize<Doc>(text, FitFileIo.Json); }
+        try { doc = JsonSerializer.Deserialize(text, FitFileIo.Info<Doc>()); }
         catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, e.Path, $"not a data-wall file ({FitFileIo.FirstSentence(e.Message)})."); }
         if (doc is null || doc.Kind != "data_wall") throw new InputException(path, 0, "kind", "not a data-wall file from 't2 fit data-wall'.");
         if (doc.Schema != Schema) throw new InputException(path, 0, "schema", $"data-wall schema {doc.Schema}; this t2 reads {Schema}.");

@@ -158,15 +158,20 @@ public static class Importers
         string t = task ?? "monkeys";
         if (ext is ".yaml" or ".yml")
         {
-            var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build();
-            object? doc;
-            try { doc = yaml.Deserialize<object>(File.ReadAllText(path)); }
+            // The representation model (no object mapping, so no reflection): a mapping of scalars and sequences.
+            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            try { stream.Load(new StringReader(File.ReadAllText(path))); }
             catch (YamlDotNet.Core.YamlException e) { throw new InputException(path, (int)e.Start.Line, null, $"not YAML ({e.Message.Split('\n')[0]})."); }
-            if (doc is not Dictionary<object, object> map) throw new InputException(path, 1, null, "expected a mapping with samples and is_corrects.");
-            var flags = (map.GetValueOrDefault("is_corrects") ?? map.GetValueOrDefault("is_correct")) as List<object>
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode map)
+                throw new InputException(path, 1, null, "expected a mapping with samples and is_corrects.");
+            YamlDotNet.RepresentationModel.YamlNode? Get(string key) =>
+                map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var v) ? v : null;
+            var flags = (Get("is_corrects") ?? Get("is_correct")) as YamlDotNet.RepresentationModel.YamlSequenceNode
                 ?? throw new InputException(path, 1, "is_corrects", "missing (a list of true/false per sample).");
-            var bools = flags.Select((f, i) => f is string s && bool.TryParse(s, out bool b) ? b : throw new InputException(path, 1, $"is_corrects[{i}]", "not true/false.")).ToList();
-            string id = (map.GetValueOrDefault("id") ?? map.GetValueOrDefault("problem_id") ?? map.GetValueOrDefault("question_id"))?.ToString() ?? Path.GetFileNameWithoutExtension(path);
+            var bools = flags.Children.Select((f, i) => f is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } s } && bool.TryParse(s, out bool b)
+                ? b : throw new InputException(path, (int)f.Start.Line, $"is_corrects[{i}]", "not true/false.")).ToList();
+            string id = (Get("id") ?? Get("problem_id") ?? Get("question_id")) is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } idText }
+                ? idText : Path.GetFileNameWithoutExtension(path);
             if (bools.Count == 0) throw new InputException(path, 1, "is_corrects", "empty.");
             return [new ImportedQuestion(t, id, null, bools.Count, bools.Count(b => b))];
         }

@@ -468,17 +468,17 @@ public static class HtmlReport
         string Arr(double[] v) => "[" + string.Join(",", v.Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + "]";
         json.Append("\"cTrain\":").Append(Arr(cTrain)).Append(",\"cInf\":").Append(Arr(cInf)).Append(",\"cTotal\":").Append(Arr(cTotal))
             .Append(",\"queries\":").Append(Arr(queries)).Append(",\"tpq\":").Append(Arr(tpq))
-            .Append(",\"verdicts\":").Append(JsonSerializer.Serialize(verdictList))
-            .Append(",\"modes\":").Append(JsonSerializer.Serialize(modes.Select(m => new[] { m.Key, m.Label }).ToList())).Append(",\"tasks\":[");
+            .Append(",\"verdicts\":").Append(JsonStrings(verdictList))
+            .Append(",\"modes\":[").Append(string.Join(",", modes.Select(m => JsonStrings([m.Key, m.Label])))).Append(']').Append(",\"tasks\":[");
         for (int t = 0; t < tasks.Count; t++)
         {
             if (t > 0) json.Append(',');
-            json.Append("{\"name\":").Append(JsonSerializer.Serialize(tasks[t].Task)).Append(",\"approaches\":{");
+            json.Append("{\"name\":").Append(JsonString(tasks[t].Task)).Append(",\"approaches\":{");
             bool firstA = true;
             foreach (var a in tasks[t].Approaches)
             {
                 if (!firstA) json.Append(','); firstA = false;
-                json.Append(JsonSerializer.Serialize(a.Approach)).Append(":{\"metric\":").Append(JsonSerializer.Serialize(a.Metric.Name));
+                json.Append(JsonString(a.Approach)).Append(":{\"metric\":").Append(JsonString(a.Metric.Name));
                 foreach (var mode in new[] { "split", "total" }.Concat(modes.Select(m => m.Key)))
                 {
                     if (!cells.Any(c => c.T == t && c.A == a.Approach && c.Mode == mode)) continue;
@@ -580,4 +580,22 @@ public static class HtmlReport
           task.value = D.tasks.length - 1; approaches(); options(); show();
         })();
         """;
+
+    // Strings embedded in the page's <script>: the default encoder escapes <, >, & and non-ASCII, so no value can close
+    // the script element.
+    private static string JsonString(string s) => JsonWrite(w => w.WriteStringValue(s));
+
+    private static string JsonStrings(IEnumerable<string> items) => JsonWrite(w =>
+    {
+        w.WriteStartArray();
+        foreach (var s in items) w.WriteStringValue(s);
+        w.WriteEndArray();
+    });
+
+    private static string JsonWrite(Action<Utf8JsonWriter> body)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) body(w);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
 }

@@ -44,6 +44,7 @@ public static class Checkpoint
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = TestbedJson.Default,
     };
 
     public static string ConfigPath(string dir) => Path.Combine(dir, "config.json");
@@ -59,7 +60,7 @@ public static class Checkpoint
         if (optimizer is not null)
             Safetensors.Write(Path.Combine(dir, "optimizer.safetensors"),
                 [new("adam_m", [optimizer.M.Length], optimizer.M), new("adam_v", [optimizer.V.Length], optimizer.V)], meta);
-        T2.IO.AtomicFile.WriteAllText(ConfigPath(dir), JsonSerializer.Serialize(info, Json));
+        T2.IO.AtomicFile.WriteAllText(ConfigPath(dir), JsonSerializer.Serialize(info, T2.IO.JsonTypes.Of<CheckpointInfo>(Json)));
     }
 
     public static CheckpointInfo LoadInfo(string dir)
@@ -75,7 +76,7 @@ public static class Checkpoint
             int version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : -1;
             if (format != CheckpointInfo.FormatName) throw new CheckpointException($"{path}: format '{format}' is not '{CheckpointInfo.FormatName}'.");
             if (version != CheckpointInfo.CurrentVersion) throw new CheckpointException($"{path}: checkpoint version {version}; this t2 reads version {CheckpointInfo.CurrentVersion}.");
-            info = JsonSerializer.Deserialize<CheckpointInfo>(root.GetRawText(), Json);
+            info = JsonSerializer.Deserialize(root.GetRawText(), T2.IO.JsonTypes.Of<CheckpointInfo>(Json));
         }
         catch (JsonException e) { throw new CheckpointException($"{path}: malformed config ({e.Message.Split('.')[0]})."); }
         if (info is null) throw new CheckpointException($"{path}: empty config.");

@@ -18,16 +18,31 @@ public static class Safetensors
     public static void Write(string path, IEnumerable<Entry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.ToList();
-        var header = new Dictionary<string, object>();
-        if (metadata is not null) header["__metadata__"] = metadata;
-        long off = 0;
-        foreach (var t in list)
+        // Written field by field (no reflection): {"__metadata__": {...}, name: {dtype, shape, data_offsets}, ...}.
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            long bytes = (long)t.Data.Length * 4;
-            header[t.Name] = new { dtype = "F32", shape = t.Shape, data_offsets = new[] { off, off + bytes } };
-            off += bytes;
+            w.WriteStartObject();
+            if (metadata is not null)
+            {
+                w.WriteStartObject("__metadata__");
+                foreach (var (k, v) in metadata) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            long off = 0;
+            foreach (var t in list)
+            {
+                long bytes = (long)t.Data.Length * 4;
+                w.WriteStartObject(t.Name);
+                w.WriteString("dtype", "F32");
+                w.WriteStartArray("shape"); foreach (int d in t.Shape) w.WriteNumberValue(d); w.WriteEndArray();
+                w.WriteStartArray("data_offsets"); w.WriteNumberValue(off); w.WriteNumberValue(off + bytes); w.WriteEndArray();
+                w.WriteEndObject();
+                off += bytes;
+            }
+            w.WriteEndObject();
         }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var json = buffer.ToArray();
         int pad = (8 - json.Length % 8) % 8;
         var headerBytes = new byte[json.Length + pad];
         json.CopyTo(headerBytes, 0);

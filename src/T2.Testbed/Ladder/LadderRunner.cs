@@ -55,7 +55,7 @@ public static class LadderRunner
     /// <remarks>Memoised: the combined evidence is rewritten after every run, and a corpus of a million tokens takes a
     /// second to encode; the answer depends only on the world and the figure asked for.</remarks>
     public static long RepeatedCorpus(LadderSpec spec, long uniqueTokens) =>
-        CorpusSizes.GetOrAdd((spec.WorldSeed, JsonSerializer.Serialize(spec.World, LadderSpec.Json), uniqueTokens),
+        CorpusSizes.GetOrAdd((spec.WorldSeed, JsonSerializer.Serialize(spec.World, T2.IO.JsonTypes.Of<WorldOptions>(LadderSpec.Json)), uniqueTokens),
             _ => T2.Testbed.Training.TokenStream.Corpus(new SyntheticWorld(spec.WorldSeed, spec.World), uniqueTokens).Tokens);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string, long), long> CorpusSizes = new();
@@ -226,7 +226,7 @@ public static class LadderRunner
         var rec = new PostRecord(r.Id, v, r.N, info.TokensSeen, (double)info.TokensSeen / r.N, pt.TotalSteps, pt.Tokens, pt.Flops, secs, pt.FinalLoss,
             lik0.GroupBy(x => x.Question.Family).ToDictionary(g => g.Key, g => g.Average(x => x.Nll)),
             lik.GroupBy(x => x.Question.Family).ToDictionary(g => g.Key, g => g.Average(x => x.Nll)));
-        T2.IO.AtomicFile.WriteAllText(PostRecordPath(dir, r, v), JsonSerializer.Serialize(rec, LadderSpec.Json));
+        T2.IO.AtomicFile.WriteAllText(PostRecordPath(dir, r, v), JsonSerializer.Serialize(rec, T2.IO.JsonTypes.Of<PostRecord>(LadderSpec.Json)));
         if (smp is not null) T2.IO.AtomicFile.WriteAllText(VariantSamplesPath(dir, r, v), Rows(r, info.TokensSeen, smp, likelihood: false, v));
         T2.IO.AtomicFile.WriteAllText(VariantLikelihoodPath(dir, r, v), Rows(r, info.TokensSeen, lik, likelihood: true, v));
     }
@@ -254,7 +254,7 @@ public static class LadderRunner
             {
                 // post.json is written before likelihood.csv (the finished mark): a finished run always has its record.
                 if (!File.Exists(VariantLikelihoodPath(dir, r, v)) || !File.Exists(PostRecordPath(dir, r, v))) continue;
-                var rec = JsonSerializer.Deserialize<PostRecord>(File.ReadAllText(PostRecordPath(dir, r, v)), LadderSpec.Json)!;
+                var rec = JsonSerializer.Deserialize(File.ReadAllText(PostRecordPath(dir, r, v)), T2.IO.JsonTypes.Of<PostRecord>(LadderSpec.Json))!;
                 string tail = "," + rec.PostTokens.ToString(CultureInfo.InvariantCulture);
                 static void AppendWith(StringBuilder sb, string text, string tail)
                 {
@@ -308,7 +308,7 @@ public static class LadderRunner
         QuestionResult[]? smp = spec.Eval.SampleN > 0 ? Evaluator.Sample(model, world.Tokenizer, qs, spec.Eval.SampleN, spec.Eval.Temperature, spec.Eval.SampleSeed) : null;
         var rec = new RunRecord(r.Id, LadderPoint.KindName(r.Kind), r.Label, r.Shape.Name, r.Seed, r.N, r.NNonEmbedding, info.TokensSeen,
             6.0 * r.N * info.TokensSeen, info.FinalLoss, trainSecs, tps, ev.Elapsed.TotalSeconds);
-        T2.IO.AtomicFile.WriteAllText(RecordPath(dir, r), JsonSerializer.Serialize(rec, LadderSpec.Json));
+        T2.IO.AtomicFile.WriteAllText(RecordPath(dir, r), JsonSerializer.Serialize(rec, T2.IO.JsonTypes.Of<RunRecord>(LadderSpec.Json)));
         // The samples first: the likelihood file is the "finished" mark, so it is written last.
         if (smp is not null) T2.IO.AtomicFile.WriteAllText(RunSamplesPath(dir, r), Rows(r, info.TokensSeen, smp, likelihood: false));
         T2.IO.AtomicFile.WriteAllText(LikelihoodPath(dir, r), Rows(r, info.TokensSeen, lik, likelihood: true));
@@ -361,7 +361,7 @@ public static class LadderRunner
         var list = new List<RunRecord>();
         foreach (var r in LadderPlan.Expand(spec).Runs)
             if (File.Exists(RecordPath(dir, r)) && File.Exists(LikelihoodPath(dir, r)))
-                list.Add(JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(RecordPath(dir, r)), LadderSpec.Json)!);
+                list.Add(JsonSerializer.Deserialize(File.ReadAllText(RecordPath(dir, r)), T2.IO.JsonTypes.Of<RunRecord>(LadderSpec.Json))!);
         return list;
     }
 

@@ -92,9 +92,10 @@ public sealed record LadderSpec
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = T2.Testbed.IO.TestbedJson.Default,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, T2.IO.JsonTypes.Of<LadderSpec>(Json));
 
     /// <summary>Reads a spec file; any malformed, unknown or missing field is a <see cref="LadderSpecException"/> naming it.</summary>
     public static LadderSpec Load(string path)
@@ -109,7 +110,7 @@ public sealed record LadderSpec
     public static LadderSpec Parse(string text, string source)
     {
         LadderSpec? spec;
-        try { spec = JsonSerializer.Deserialize<LadderSpec>(text, Json); }
+        try { spec = JsonSerializer.Deserialize(text, T2.IO.JsonTypes.Of<LadderSpec>(Json)); }
         catch (JsonException e)
         {
             string where = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "";
@@ -219,7 +220,7 @@ public sealed record LadderSpec
         return s;
     }
 
-    public static JsonNode Node(LadderSpec s) => JsonSerializer.SerializeToNode(s, Json)!;
+    public static JsonNode Node(LadderSpec s) => JsonSerializer.SerializeToNode(s, T2.IO.JsonTypes.Of<LadderSpec>(Json))!;
 }
 
 /// <summary>A spec that cannot be run: the file, the field (JSON path, snake_case) and why.</summary>

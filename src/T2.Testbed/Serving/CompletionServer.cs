@@ -46,8 +46,8 @@ public static class CompletionServer
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         int counter = 0;
 
-        app.MapGet("/health", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
-        app.MapGet("/v1/models", () => Results.Text(Json(w =>
+        app.MapGet("/health", Handle(_ => Task.FromResult(Results.Text("{\"status\":\"ok\"}", "application/json"))));
+        app.MapGet("/v1/models", Handle(_ => Task.FromResult(Results.Text(Json(w =>
         {
             w.WriteString("object", "list");
             w.WriteStartArray("data");
@@ -57,9 +57,9 @@ public static class CompletionServer
             w.WriteStartObject("meta"); w.WriteNumber("n_vocab", engine.Config.VocabSize); w.WriteNumber("n_ctx_train", engine.Config.Context); w.WriteEndObject();
             w.WriteEndObject();
             w.WriteEndArray();
-        }), "application/json"));
+        }), "application/json"))));
 
-        app.MapPost("/tokenize", async (HttpContext http) =>
+        app.MapPost("/tokenize", Handle(async http =>
         {
             var (doc, err) = await ReadBody(http);
             if (err is not null) return err;
@@ -77,9 +77,9 @@ public static class CompletionServer
                     w.WriteStartArray("tokens"); foreach (var t in ids) w.WriteNumberValue(t); w.WriteEndArray();
                 }), "application/json");
             }
-        });
+        }));
 
-        app.MapPost("/detokenize", async (HttpContext http) =>
+        app.MapPost("/detokenize", Handle(async http =>
         {
             var (doc, err) = await ReadBody(http);
             if (err is not null) return err;
@@ -90,9 +90,9 @@ public static class CompletionServer
                 string text = string.Concat(ids.Select(engine.Piece));
                 return Results.Text(Json(w => { w.WriteString("prompt", text); w.WriteString("content", text); }), "application/json");
             }
-        });
+        }));
 
-        app.MapPost("/v1/completions", async (HttpContext http) =>
+        app.MapPost("/v1/completions", Handle(async http =>
         {
             var (doc, err) = await ReadBody(http);
             if (err is not null) return err;
@@ -114,11 +114,15 @@ public static class CompletionServer
             catch (OperationCanceledException) { return Results.Empty; }
             string id = $"cmpl-{Interlocked.Increment(ref counter):x8}";
             return Results.Text(Json(w => WriteCompletion(w, id, created, o.ModelName, engine, prompts, results, proto, echo, vllmPrompt)), "application/json");
-        });
+        }));
 
-        app.MapFallback((HttpContext http) => Error(404, $"no route {http.Request.Method} {http.Request.Path} (this server has /v1/completions, /v1/models, /tokenize, /detokenize, /health).", null, "not_found_error"));
+        app.MapFallback(Handle(http => Task.FromResult(Error(404, $"no route {http.Request.Method} {http.Request.Path} (this server has /v1/completions, /v1/models, /tokenize, /detokenize, /health).", null, "not_found_error"))));
         return app;
     }
+
+    // Handlers as plain RequestDelegates (no reflection-built parameter binding): the same server runs in a NativeAOT t2.
+    private static RequestDelegate Handle(Func<HttpContext, Task<IResult>> handler) =>
+        async http => await (await handler(http)).ExecuteAsync(http);
 
     /// <summary>The address the server actually listens on (port 0 picks a free one).</summary>
     public static string Address(WebApplication app) =>

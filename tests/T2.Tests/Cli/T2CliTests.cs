@@ -22,6 +22,16 @@ public class T2CliTests : IDisposable
     });
 
     [Fact]
+    public void FitT2File_WrittenFromGeneratedMetadata_IsWhatReflectionWrites()
+    {
+        var (path, run) = GsmFit.Value;
+        Assert.Equal(0, run.Code);
+        string text = File.ReadAllText(path);
+        var doc = T2.Cli.Data.FitFileIo.Read<T2.Cli.Data.FitFile.Doc>(path);
+        Assert.Equal(JsonSerializer.Serialize(doc, JsonContextTests.Reflection()), text);
+    }
+
+    [Fact]
     public void FitT2_OnPythiaGsm8k_BothApproachesFit_BetterThanAConstant_AndReportHealthAndCv()
     {
         var (path, run) = GsmFit.Value;
