@@ -144,17 +144,20 @@ public sealed class SyntheticWorld
 
     private (string Text, string Prompt, string Answer, double Space) Addition(Random rng, bool heldOut)
     {
-        // Both operands have the same digit count d and the sum is written with d + 1 digits (the last is the carry, 0 or 1):
-        // a fixed layout per d, so digit i of the answer always sits at the same distance from the digits it depends on.
+        // The first operand has d digits, the second e ≤ d (AddendDigits; by default e = d), and the sum is written with
+        // d + 1 digits (the last is the carry, 0 or 1): a fixed layout per (d, e), so digit i of the answer always sits at
+        // the same distance from the digits it depends on.
         int d = rng.Next(Options.MinDigits, Options.MaxDigits + 1);
+        int e = Options.AddendDigits == 0 ? d : Math.Min(Options.AddendDigits, d);
         long lo = d == 1 ? 0 : (long)Math.Pow(10, d - 1), hi = (long)Math.Pow(10, d);
+        long loB = e == 1 ? 0 : (long)Math.Pow(10, e - 1), hiB = (long)Math.Pow(10, e);
         while (true)
         {
-            long a = rng.NextInt64(lo, hi), b = rng.NextInt64(lo, hi);
+            long a = rng.NextInt64(lo, hi), b = rng.NextInt64(loB, hiB);
             if (IsHeldOutPair(a, b) != heldOut) continue;
-            string prompt = $"add {Lsb(a, d)} and {Lsb(b, d)} :", answer = Lsb(a + b, d + 1);
-            // A uniform guess among the sums two d-digit numbers can have.
-            return ($"{prompt} {answer} .", prompt, answer, 2.0 * (hi - 1) - 2.0 * lo + 1);
+            string prompt = $"add {Lsb(a, d)} and {Lsb(b, e)} :", answer = Lsb(a + b, d + 1);
+            // A uniform guess among the sums a d-digit and an e-digit number can have (every integer between the extremes).
+            return ($"{prompt} {answer} .", prompt, answer, (hi - 1.0) + (hiB - 1.0) - lo - loB + 1);
         }
     }
 

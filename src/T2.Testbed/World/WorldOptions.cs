@@ -20,6 +20,12 @@ public sealed record WorldOptions
     /// <summary>Arithmetic: column addition of two numbers of MinDigits..MaxDigits digits, written least significant digit first.</summary>
     public int MinDigits { get; init; } = 2;
     public int MaxDigits { get; init; } = 4;
+    /// <summary>
+    /// Digits of the second operand (0: as many as the first). A short addend keeps the work — the columns to add and the
+    /// carry to propagate — while the long operand's copied digits make the answer space large: 4-digit + 2-digit sums
+    /// take 9,089 values, so 54 uniform guesses include the answer 0.6 % of the time (2-digit + 2-digit: 179 values, 26 %).
+    /// </summary>
+    public int AddendDigits { get; init; }
 
     /// <summary>Analogy: invented roles, each with a tool and a home; an analogy's example pair says which relation is asked.</summary>
     public int Roles { get; init; } = 60;
@@ -54,6 +60,7 @@ public sealed record WorldOptions
             return $"answer_syllables: {Entities + 2 * Roles} answer names need more than {Syllables}^{AnswerSyllables} spellings";
         if (!(ZipfExponent >= 0 && ZipfExponent <= 4)) return $"zipf_exponent: {ZipfExponent} must lie in [0, 4]";
         if (MinDigits < 1 || MaxDigits < MinDigits || MaxDigits > 9) return $"min_digits/max_digits: need 1 ≤ {MinDigits} ≤ {MaxDigits} ≤ 9";
+        if (AddendDigits < 0 || AddendDigits > 9) return $"addend_digits: {AddendDigits} must lie in [0, 9] (0: as many as the first operand)";
         if (MinHops < 1 || MaxHops < MinHops || MaxHops > 8) return $"min_hops/max_hops: need 1 ≤ {MinHops} ≤ {MaxHops} ≤ 8";
         if (Distractors < 0 || Distractors > 8) return $"distractors: {Distractors} must lie in [0, 8]";
         if (SpatialInContext && MaxHops + 1 + Distractors * 2 > SyntheticWorld.ObjectCount) return $"max_hops/distractors: chains need more than {SyntheticWorld.ObjectCount} objects";

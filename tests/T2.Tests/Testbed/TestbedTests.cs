@@ -169,6 +169,36 @@ public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtur
         }
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(4, 2)]
+    public void Arithmetic_WithAShortAddend_IsStillExactAddition_AndItsAnswerSpaceIsEveryPossibleSum(int digits, int addend)
+    {
+        var w = new SyntheticWorld(3, new WorldOptions { MinDigits = digits, MaxDigits = digits, AddendDigits = addend });
+        int e = addend == 0 ? digits : addend;
+        long Lo(int n) => n == 1 ? 0 : (long)Math.Pow(10, n - 1);
+        // Brute force: the distinct sums of every d-digit and e-digit operand pair.
+        var sums = new HashSet<long>();
+        for (long a = Lo(digits); a < (long)Math.Pow(10, digits); a++)
+            for (long b = Lo(e); b < (long)Math.Pow(10, e); b++) sums.Add(a + b);
+        long Read(string lsb) => long.Parse(string.Concat(lsb.Split(' ').Reverse()));
+        var qs = w.Questions().Where(q => q.Family == "arithmetic").ToList();
+        Assert.NotEmpty(qs);
+        foreach (var q in qs)
+        {
+            var parts = q.Prompt["add ".Length..^" :".Length].Split(" and ");
+            Assert.Equal(digits, parts[0].Split(' ').Length);
+            Assert.Equal(e, parts[1].Split(' ').Length);
+            Assert.Equal(Read(parts[0]) + Read(parts[1]), Read(q.Answer));
+            Assert.Equal(digits + 1, q.Answer.Split(' ').Length);
+            Assert.Equal(sums.Count, q.AnswerSpace);
+        }
+        if (digits == 4 && addend == 2) Assert.True(SyntheticWorld.GuessFloor(qs, 54) < 0.01); // 9,089 sums: 0.59 %
+    }
+
     [Fact]
     public void GuessFloor_IsTheClosedForm_AndStaysSmallForMultiTokenAnswers()
     {
@@ -184,6 +214,8 @@ public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtur
     public void WorldOptions_RejectImpossibleDials()
     {
         Assert.NotNull(new WorldOptions { MinDigits = 3, MaxDigits = 2 }.Problem());
+        Assert.NotNull(new WorldOptions { AddendDigits = -1 }.Problem());
+        Assert.NotNull(new WorldOptions { AddendDigits = 10 }.Problem());
         Assert.NotNull(new WorldOptions { Syllables = 100 }.Problem());
         Assert.NotNull(new WorldOptions { Places = 8, MaxHops = 3 }.Problem());
         Assert.Null(new WorldOptions().Problem());
