@@ -9,5 +9,6 @@ namespace T2.IO;
 /// </summary>
 public static class JsonTypes
 {
-    public static JsonTypeInfo<T> Of<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+    public static JsonTypeInfo<T> Of<T>(JsonSerializerOptions options) =>
+        (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 }

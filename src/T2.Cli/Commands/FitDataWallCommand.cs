@@ -79,7 +79,8 @@ public static class FitDataWallCommand
             var file = new DataWallFile.Doc(DataWallFile.Schema, "data_wall", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture), fitPath, dataPath,
                 results.Select(DataWallFile.ToDoc).ToList());
             DataWallFile.Write(outPath, file);
-            if (p.GetValue(json)) ctx.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(file, FitFileIo.Info<DataWallFile.Doc>()));
+            if (p.GetValue(json))
+                ctx.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(file, FitFileIo.Info<DataWallFile.Doc>()));
             else Render(ctx.Console, results, outPath);
             return CommonOptions.Exit(0, p.GetValue(strict), results.SelectMany(r => r.Health));
         });

@@ -67,7 +67,8 @@ public static class FitLossCommand
             ? CrossValidation.LossLaw(points.N, points.D, points.Loss, options, CvSpec.Parse(spec)) : null;
 
         var settings = JsonSerializer.SerializeToNode(s, FitFileIo.Info<Settings>())!.AsObject();
-        settings["solver"] = JsonSerializer.SerializeToNode(options with { Starts = null, Weights = null }, FitFileIo.Info<ChinchillaFitOptions>());
+        settings["solver"] = JsonSerializer.SerializeToNode(options with { Starts = null, Weights = null },
+            FitFileIo.Info<ChinchillaFitOptions>());
         var doc = LossFitFile.ToDoc(new LossFitFile.DataInfo(s.Data, FitFileIo.Sha256(s.Data), table.Rows.Count, points.N.Length, points.NColumn,
             points.DColumn, points.LossColumn), settings, fit, boot, cv);
         if (s.Out is not null) FitFileIo.Write(s.Out, doc);

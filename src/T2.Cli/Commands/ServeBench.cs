@@ -118,8 +118,9 @@ public static class ServeBench
             string body = Json.Write(w =>
             {
                 w.WriteStartObject();
-                w.WriteString("model", "bench"); w.WriteString("prompt", prompts[i % prompts.Length]); w.WriteNumber("n", n);
-                w.WriteNumber("max_tokens", maxTokens); w.WriteNumber("temperature", 1.0); w.WriteNumber("seed", 1 + i * n);
+                w.WriteString("model", "bench"); w.WriteString("prompt", prompts[i % prompts.Length]);
+                w.WriteNumber("n", n); w.WriteNumber("max_tokens", maxTokens); w.WriteNumber("temperature", 1.0);
+                w.WriteNumber("seed", 1 + i * n);
                 w.WriteNumber("top_k", -1); w.WriteNumber("min_p", 0);
                 w.WriteEndObject();
             }, indented: false);
@@ -143,7 +144,11 @@ public static class ServeBench
         b.WebHost.UseUrls("http://127.0.0.1:0");
         var app = b.Build();
         const string canned = "{\"choices\":[{\"index\":0,\"text\":\" a\",\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
-        app.MapPost("/v1/completions", (RequestDelegate)(http => { http.Response.ContentType = "application/json"; return http.Response.WriteAsync(canned); }));
+        app.MapPost("/v1/completions", (RequestDelegate)(http =>
+        {
+            http.Response.ContentType = "application/json";
+            return http.Response.WriteAsync(canned);
+        }));
         app.StartAsync().GetAwaiter().GetResult();
         try
         {

@@ -77,7 +77,8 @@ public static class TestbedCommand
                 sb.AppendLine(T2.Cli.Rendering.Json.Write(w =>
                 {
                     w.WriteStartObject();
-                    w.WriteString("id", q.Id); w.WriteString("family", q.Family); w.WriteString("prompt", q.Prompt); w.WriteString("answer", q.Answer);
+                    w.WriteString("id", q.Id); w.WriteString("family", q.Family);
+                    w.WriteString("prompt", q.Prompt); w.WriteString("answer", q.Answer);
                     w.WriteEndObject();
                 }, indented: false));
             WriteAtomic(Path.Combine(dir, "questions.jsonl"), sb.ToString());

@@ -34,7 +34,8 @@ public static class DataWallFile
         Form(r.Penalty, new() { ["lambda"] = r.Penalty.Law.Lambda }),
         r.NoWallMeanAbsRelativeError, r.RStarNIdentified, FitDocs.ToDocs(r.Health));
 
-    public static void Write(string path, Doc doc) => T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, FitFileIo.Info<Doc>()));
+    public static void Write(string path, Doc doc) =>
+        T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, FitFileIo.Info<Doc>()));
 
     public static Doc Read(string path)
     {

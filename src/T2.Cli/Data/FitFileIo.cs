@@ -23,9 +23,9 @@ public static class FitFileIo
         // which a NativeAOT build lacks); a test walks every document type and checks each enum it meets is listed here.
         Converters =
         {
-            Snake<T2.Core.Fitting.LossObjective>(), Snake<T2.Core.Fitting.Stage1Method>(), Snake<T2.Core.Fitting.CvScheme>(),
-            Snake<T2.Core.Evidence.CountTarget>(), Snake<T2.Core.Optimization.StopReason>(), Snake<T2.Core.Health.Severity>(),
-            Snake<T2.Core.Laws.WallForm>(),
+            Snake<T2.Core.Fitting.LossObjective>(), Snake<T2.Core.Fitting.Stage1Method>(),
+            Snake<T2.Core.Fitting.CvScheme>(), Snake<T2.Core.Evidence.CountTarget>(),
+            Snake<T2.Core.Optimization.StopReason>(), Snake<T2.Core.Health.Severity>(), Snake<T2.Core.Laws.WallForm>(),
         },
         TypeInfoResolver = CliJson.Resolver,
     };
@@ -36,7 +36,8 @@ public static class FitFileIo
 
     public static string Sha256(string path) { using var s = File.OpenRead(path); return Convert.ToHexStringLower(SHA256.HashData(s)); }
 
-    public static void Write<T>(string path, T doc) => T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, Info<T>()));
+    public static void Write<T>(string path, T doc) =>
+        T2.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, Info<T>()));
 
     /// <summary>The file's kind ("t2" or "loss") after checking that it is a readable fit file of this schema.</summary>
     public static string Kind(string path)
@@ -60,7 +61,10 @@ public static class FitFileIo
     public static T Read<T>(string path) where T : class
     {
         var text = ReadText(path, "fit file");
-        try { return JsonSerializer.Deserialize(text, Info<T>()) ?? throw new InputException(path, 0, null, "empty fit file."); }
+        try
+        {
+            return JsonSerializer.Deserialize(text, Info<T>()) ?? throw new InputException(path, 0, null, "empty fit file.");
+        }
         catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, e.Path, $"malformed fit file ({FirstSentence(e.Message)})."); }
     }
 

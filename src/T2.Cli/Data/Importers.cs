@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
 
 namespace T2.Cli.Data;
 
@@ -159,18 +160,17 @@ public static class Importers
         if (ext is ".yaml" or ".yml")
         {
             // The representation model (no object mapping, so no reflection): a mapping of scalars and sequences.
-            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            var stream = new YamlStream();
             try { stream.Load(new StringReader(File.ReadAllText(path))); }
             catch (YamlDotNet.Core.YamlException e) { throw new InputException(path, (int)e.Start.Line, null, $"not YAML ({e.Message.Split('\n')[0]})."); }
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlDotNet.RepresentationModel.YamlMappingNode map)
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
                 throw new InputException(path, 1, null, "expected a mapping with samples and is_corrects.");
-            YamlDotNet.RepresentationModel.YamlNode? Get(string key) =>
-                map.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode(key), out var v) ? v : null;
-            var flags = (Get("is_corrects") ?? Get("is_correct")) as YamlDotNet.RepresentationModel.YamlSequenceNode
+            YamlNode? Get(string key) => map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+            var flags = (Get("is_corrects") ?? Get("is_correct")) as YamlSequenceNode
                 ?? throw new InputException(path, 1, "is_corrects", "missing (a list of true/false per sample).");
-            var bools = flags.Children.Select((f, i) => f is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } s } && bool.TryParse(s, out bool b)
-                ? b : throw new InputException(path, (int)f.Start.Line, $"is_corrects[{i}]", "not true/false.")).ToList();
-            string id = (Get("id") ?? Get("problem_id") ?? Get("question_id")) is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { } idText }
+            var bools = flags.Children.Select((f, i) => f is YamlScalarNode { Value: { } s } && bool.TryParse(s, out bool b) ? b
+                : throw new InputException(path, (int)f.Start.Line, $"is_corrects[{i}]", "not true/false.")).ToList();
+            string id = (Get("id") ?? Get("problem_id") ?? Get("question_id")) is YamlScalarNode { Value: { } idText }
                 ? idText : Path.GetFileNameWithoutExtension(path);
             if (bools.Count == 0) throw new InputException(path, 1, "is_corrects", "empty.");
             return [new ImportedQuestion(t, id, null, bools.Count, bools.Count(b => b))];

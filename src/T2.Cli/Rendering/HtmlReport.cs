@@ -469,7 +469,8 @@ public static class HtmlReport
         json.Append("\"cTrain\":").Append(Arr(cTrain)).Append(",\"cInf\":").Append(Arr(cInf)).Append(",\"cTotal\":").Append(Arr(cTotal))
             .Append(",\"queries\":").Append(Arr(queries)).Append(",\"tpq\":").Append(Arr(tpq))
             .Append(",\"verdicts\":").Append(JsonStrings(verdictList))
-            .Append(",\"modes\":[").Append(string.Join(",", modes.Select(m => JsonStrings([m.Key, m.Label])))).Append(']').Append(",\"tasks\":[");
+            .Append(",\"modes\":[").Append(string.Join(",", modes.Select(m => JsonStrings([m.Key, m.Label])))).Append(']')
+            .Append(",\"tasks\":[");
         for (int t = 0; t < tasks.Count; t++)
         {
             if (t > 0) json.Append(',');

@@ -60,7 +60,8 @@ public static class Checkpoint
         if (optimizer is not null)
             Safetensors.Write(Path.Combine(dir, "optimizer.safetensors"),
                 [new("adam_m", [optimizer.M.Length], optimizer.M), new("adam_v", [optimizer.V.Length], optimizer.V)], meta);
-        T2.IO.AtomicFile.WriteAllText(ConfigPath(dir), JsonSerializer.Serialize(info, T2.IO.JsonTypes.Of<CheckpointInfo>(Json)));
+        T2.IO.AtomicFile.WriteAllText(ConfigPath(dir),
+            JsonSerializer.Serialize(info, T2.IO.JsonTypes.Of<CheckpointInfo>(Json)));
     }
 
     public static CheckpointInfo LoadInfo(string dir)

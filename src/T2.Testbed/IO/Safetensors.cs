@@ -36,7 +36,9 @@ public static class Safetensors
                 w.WriteStartObject(t.Name);
                 w.WriteString("dtype", "F32");
                 w.WriteStartArray("shape"); foreach (int d in t.Shape) w.WriteNumberValue(d); w.WriteEndArray();
-                w.WriteStartArray("data_offsets"); w.WriteNumberValue(off); w.WriteNumberValue(off + bytes); w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(off); w.WriteNumberValue(off + bytes);
+                w.WriteEndArray();
                 w.WriteEndObject();
                 off += bytes;
             }
