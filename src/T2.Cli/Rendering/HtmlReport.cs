@@ -537,6 +537,7 @@ public static class HtmlReport
         .ok{color:#1a6b1a;font-size:.85rem}.warn{color:#8a5300}.note{color:#8a5300;font-size:.9rem}
         .scroll{overflow-x:auto}.controls{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}.controls label{display:flex;flex-wrap:wrap;align-items:center;gap:6px}th{white-space:nowrap}
         @media (max-width:600px){.tick{font-size:15px}.lg{font-size:13px}.al{font-size:16px}.ct{font-size:17px}}
+        @media (max-width:420px){th,td{padding:3px 3px}table{font-size:.8rem}}
         input[type=range]{width:min(240px,55vw)}select{max-width:100%}footer{margin:2rem 0;color:#666;font-size:.8rem}
         """;
 
