@@ -110,7 +110,6 @@ public static class ValidateCommand
 
         // 3. The plan at the largest budget (what RQ1 trains), in 't2 plan --json' form.
         var plans = fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = cTrain, CInf = cInf }, null)).ToList();
-        T2.IO.AtomicFile.WriteAllText(PlanPath(dir, variant), PlanCommand.ToJson(plans));
 
         // 4. RQ2, Table 1, RQ1.
         var input = new ValidationInput
@@ -119,6 +118,8 @@ public static class ValidateCommand
             Tasks = lik.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new TaskEvidence(kv.Key, kv.Value, smp?.GetValueOrDefault(kv.Key))).ToList(),
         };
         var result = LadderValidation.Run(input);
+        // The plan file the ladder's second stage reads: the plan, and Table 1's pair to retrain with two more seeds.
+        T2.IO.AtomicFile.WriteAllText(PlanPath(dir, variant), WithReplicates(PlanCommand.ToJson(plans), Replicates(spec, result)));
         var guess = GuessFloors(spec, runs.Values.Min(r => r.N), cInf);
         // The paper's Fig. 5: the optimal tokens per parameter against C_train, per task and approach, with the baseline's.
         var frontier = spec.Budgets.Order().SelectMany(b => fits.SelectMany(f => TaskPlanner.Plan(f, new PlanBudget { CTrain = b, CInf = cInf }, null))).ToList();
@@ -131,6 +132,38 @@ public static class ValidateCommand
         ctx.Console.MarkupLine($"fit (isoFLOP runs only) → {Markup.Escape(FitPath(dir, variant))}; plan at C_train = {Num.G(cTrain)}, C_inf = {Num.G(cInf)} → {Markup.Escape(PlanPath(dir, variant))}; validation → {Markup.Escape(outPath)} ({sw.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }
+
+    /// <summary>Seeds the retrained copies of Table 1's pair get: the two smallest the ladder's own runs do not use.</summary>
+    public static List<int> ReplicateSeeds(LadderSpec spec) => Enumerable.Range(1, spec.Seeds.Count + 2).Except(spec.Seeds).Take(2).ToList();
+
+    /// <summary>Table 1's macro pair as extra runs (same shape and tokens, other seeds), for its seed spread.</summary>
+    public static List<(string Run, ExtraRun Extra)> Replicates(LadderSpec spec, LadderValidationResult result)
+    {
+        if (LadderValidation.Table1Pair(result) is not { } pair) return [];
+        var points = LadderPlan.Expand(spec).Runs.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var seeds = ReplicateSeeds(spec);
+        return new[] { pair.Overtrained, pair.Chinchilla }.Where(points.ContainsKey)
+            .Select(id => (id, new ExtraRun(LadderValidation.ReplicateLabel(id), points[id].Shape, points[id].Tokens, seeds))).ToList();
+    }
+
+    private static string WithReplicates(string planJson, List<(string Run, ExtraRun Extra)> replicates) => Json.Write(w =>
+    {
+        using var doc = JsonDocument.Parse(planJson);
+        w.WriteStartObject();
+        foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(w);
+        w.WriteStartArray("replicates");
+        foreach (var (run, x) in replicates)
+        {
+            w.WriteStartObject(); w.WriteString("label", x.Label); w.WriteString("run", run);
+            w.WriteStartObject("shape"); w.WriteNumber("d_model", x.Shape.DModel); w.WriteNumber("layers", x.Shape.Layers);
+            w.WriteNumber("heads", x.Shape.Heads); w.WriteEndObject();
+            w.WriteNumber("tokens", x.Tokens);
+            w.WriteStartArray("seeds"); foreach (int sd in x.Seeds!) w.WriteNumberValue(sd); w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
     /// <summary>Per family: the chance that k uniform guesses of the answer's form include it, at the ladder's largest k.</summary>
     public static List<(string Family, double K, double Floor)> GuessFloors(LadderSpec spec, double nMin, double cInf)
@@ -230,6 +263,7 @@ public static class ValidateCommand
             Side(w, "overtrained", x.Overtrained); Side(w, "chinchilla", x.Chinchilla);
             w.Number("ratio", x.Ratio);
             if (x.SampledRatio is { } sr) w.Number("sampled_ratio", sr); else w.WriteNull("sampled_ratio");
+            if (x.MeanRatio is { } mr) w.Number("seed_mean_ratio", mr); else w.WriteNull("seed_mean_ratio");
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -257,6 +291,11 @@ public static class ValidateCommand
     {
         w.WriteStartObject(name); w.WriteString("checkpoint", s.Checkpoint); w.Number("N", s.N); w.Number("D", s.D); w.Number("k", s.K); w.Number("pass_at_k", s.PassAtK);
         if (s.SampledPassAtK is { } sp) { w.Number("sampled_pass_at_k", sp); w.WriteNumber("sampled_k", s.SampledK!.Value); } else w.WriteNull("sampled_pass_at_k");
+        // The ladder's seed first, then the retrained copies' (exact pass@k from likelihood at the same k).
+        w.WriteStartArray("seeds");
+        foreach (var (seed, pass) in s.Seeds) { w.WriteStartObject(); w.WriteNumber("seed", seed); w.Number("pass_at_k", pass); w.WriteEndObject(); }
+        w.WriteEndArray();
+        if (s.MeanPassAtK is { } mp) w.Number("mean_pass_at_k", mp); else w.WriteNull("mean_pass_at_k");
         w.WriteEndObject();
     }
 
@@ -278,10 +317,11 @@ public static class ValidateCommand
             r.Rq2.Select(x => new[] { x.Task, x.Approach, x.Metric, x.Runs.ToString(CultureInfo.InvariantCulture), P(x.RelativeError), P(x.SignedRelativeError) }).ToList(),
             new HashSet<int> { 3, 4, 5 });
         console.MarkupLine("\n[bold]Table 1[/]: best overtrained run vs the loss-optimal run at the largest budget, each at its own k (paper: overtrained better on every task, 1.8–5.8×)");
-        Tables.Write(console, ["task", "overtrained (N, D/N, k)", "pass@k", "loss-optimal (N, D/N, k)", "pass@k", "ratio", "sampled ratio"],
-            r.Table1.Select(x => new[] { x.Task, $"{Num.G(x.Overtrained.N, 3)}, {x.Overtrained.D / x.Overtrained.N:0}, {x.Overtrained.K:0.#}", P(x.Overtrained.PassAtK),
-                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", P(x.Chinchilla.PassAtK), $"{x.Ratio:0.00}×",
-                x.SampledRatio is { } s ? $"{s:0.00}×" : "—" }).ToList(), new HashSet<int> { 2, 4, 5, 6 });
+        static string Seeds(Table1Side s) => s.Seeds.Count < 2 ? "" : $" (seeds {string.Join(", ", s.Seeds.Select(x => P(x.PassAtK)))})";
+        Tables.Write(console, ["task", "overtrained (N, D/N, k)", "pass@k", "loss-optimal (N, D/N, k)", "pass@k", "ratio", "sampled ratio", "ratio of seed means"],
+            r.Table1.Select(x => new[] { x.Task, $"{Num.G(x.Overtrained.N, 3)}, {x.Overtrained.D / x.Overtrained.N:0}, {x.Overtrained.K:0.#}", P(x.Overtrained.PassAtK) + Seeds(x.Overtrained),
+                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", P(x.Chinchilla.PassAtK) + Seeds(x.Chinchilla), $"{x.Ratio:0.00}×",
+                x.SampledRatio is { } s ? $"{s:0.00}×" : "—", x.MeanRatio is { } mr ? $"{mr:0.00}×" : "—" }).ToList(), new HashSet<int> { 2, 4, 5, 6, 7 });
         console.MarkupLine("\n[bold]RQ1[/]: the planned models, trained (every seed) and measured at their own k, against the forecast");
         Tables.Write(console, ["task", "approach", "T² model (N, D/N, k)", "forecast", "measured (seeds)", "Chinchilla (N, D/N, k)", "forecast", "measured"],
             r.Rq1.Select(x => new[] { x.Task, x.Approach, $"{Num.G(x.Planned.N, 3)}, {x.Planned.D / x.Planned.N:0}, {x.Planned.K:0.#}", M(x.Metric, x.Planned.Predicted),

@@ -26,13 +26,14 @@ public static class PlanExtras
 
     public static List<ExtraRun> Read(string path, LadderSpec spec)
     {
-        JsonElement plans;
+        JsonElement plans, root;
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            if (!doc.RootElement.TryGetProperty("plans", out plans) || plans.ValueKind != JsonValueKind.Array || plans.GetArrayLength() == 0)
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("plans", out plans)
+                || plans.ValueKind != JsonValueKind.Array || plans.GetArrayLength() == 0)
                 throw new InputException(path, 0, "plans", "no plans (expected the output of 't2 plan --json')");
-            plans = plans.Clone();
+            root = doc.RootElement.Clone(); plans = root.GetProperty("plans");
         }
         catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? 0) + 1, null, "not JSON (expected the output of 't2 plan --json')"); }
         catch (IOException e) { throw new InputException(path, 0, null, FitFileIo.FirstSentence(e.Message)); }
@@ -55,6 +56,37 @@ public static class PlanExtras
             return new ExtraRun(label, shape, tokens);
         }
         string task = Str(pick, "task"), approach = Str(pick, "approach");
-        return [Make($"t2opt-{task}-a{approach}", nOpt), Make($"chinchilla-{task}-a{approach}", nCh)];
+        return [Make($"t2opt-{task}-a{approach}", nOpt), Make($"chinchilla-{task}-a{approach}", nCh), .. Replicates(path, root)];
+    }
+
+    /// <summary>
+    /// The plan file of 't2 validate' also lists Table 1's pair to retrain: "replicates": [{label, shape: {d_model, layers,
+    /// heads}, tokens, seeds}] — ladder runs copied with other seeds, for the comparison's seed spread.
+    /// </summary>
+    private static List<ExtraRun> Replicates(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("replicates", out var reps)) return [];
+        if (reps.ValueKind != JsonValueKind.Array) throw new InputException(path, 0, "replicates", "not an array");
+        var list = new List<ExtraRun>();
+        int i = 0;
+        foreach (var r in reps.EnumerateArray())
+        {
+            string at = $"replicates[{i++}].";
+            int Int(JsonElement e, string n, string where) =>
+                e.ValueKind == JsonValueKind.Object && e.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int x) && x >= 1 ? x
+                    : throw new InputException(path, 0, where + n, "missing or not a positive integer");
+            string label = r.ValueKind == JsonValueKind.Object && r.TryGetProperty("label", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString()!
+                : throw new InputException(path, 0, at + "label", "missing or not a string");
+            if (!r.TryGetProperty("shape", out var sh)) throw new InputException(path, 0, at + "shape", "missing");
+            var shape = new Shape(Int(sh, "d_model", at + "shape."), Int(sh, "layers", at + "shape."), Int(sh, "heads", at + "shape."));
+            long tokens = r.TryGetProperty("tokens", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt64(out long tv) && tv >= 1 ? tv
+                : throw new InputException(path, 0, at + "tokens", "missing or not a positive integer");
+            if (!r.TryGetProperty("seeds", out var sd) || sd.ValueKind != JsonValueKind.Array || sd.GetArrayLength() == 0)
+                throw new InputException(path, 0, at + "seeds", "missing or empty");
+            var seeds = sd.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out int v) ? v
+                : throw new InputException(path, 0, at + "seeds", "not an integer")).ToList();
+            list.Add(new ExtraRun(label, shape, tokens, seeds));
+        }
+        return list;
     }
 }

@@ -366,15 +366,22 @@ public static class HtmlReport
         }
         if (v.TryGetProperty("table1", out var t1))
         {
-            sb.Append("<h3>Table 1: best overtrained run against the loss-optimal run, each at its own k</h3><p>The paper: the overtrained model better on every task, by 1.8–5.8×.</p><div class=\"scroll\"><table><tr><th>task</th><th>overtrained N, D/N, k</th><th>pass@k</th><th>loss-optimal N, D/N, k</th><th>pass@k</th><th>ratio</th><th>sampled ratio</th></tr>");
+            sb.Append("<h3>Table 1: best overtrained run against the loss-optimal run, each at its own k</h3><p>The paper: the overtrained model better on every task, by 1.8–5.8×.</p><div class=\"scroll\"><table><tr><th>task</th><th>overtrained N, D/N, k</th><th>pass@k</th><th>loss-optimal N, D/N, k</th><th>pass@k</th><th>ratio</th><th>sampled ratio</th><th>ratio of seed means</th></tr>");
+            string Ratio(double x) => double.IsFinite(x) ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
+            // Retrained seeds of the pair, after the ladder's own: "(seeds a, b, c)".
+            string Seeds(JsonElement e) => e.TryGetProperty("seeds", out var s) && s.ValueKind == JsonValueKind.Array && s.GetArrayLength() > 1
+                ? " (seeds " + string.Join(", ", s.EnumerateArray().Select(x => Pct(D(x, "pass_at_k")))) + ")" : "";
+            bool any = false;
             foreach (var r in t1.EnumerateArray())
             {
                 var o = r.GetProperty("overtrained"); var c = r.GetProperty("chinchilla");
-                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td class=\"num\">{G(D(o, "N"))}, {D(o, "D") / D(o, "N"):0}, {D(o, "k"):0.#}</td><td class=\"num\">{Pct(D(o, "pass_at_k"))}</td>")
-                  .Append($"<td class=\"num\">{G(D(c, "N"))}, {D(c, "D") / D(c, "N"):0}, {D(c, "k"):0.#}</td><td class=\"num\">{Pct(D(c, "pass_at_k"))}</td><td class=\"num\">{D(r, "ratio"):0.00}×</td>")
-                  .Append($"<td class=\"num\">{(double.IsFinite(D(r, "sampled_ratio")) ? D(r, "sampled_ratio").ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—")}</td></tr>");
+                any |= double.IsFinite(D(r, "seed_mean_ratio"));
+                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td class=\"num\">{G(D(o, "N"))}, {D(o, "D") / D(o, "N"):0}, {D(o, "k"):0.#}</td><td class=\"num\">{Pct(D(o, "pass_at_k"))}{Seeds(o)}</td>")
+                  .Append($"<td class=\"num\">{G(D(c, "N"))}, {D(c, "D") / D(c, "N"):0}, {D(c, "k"):0.#}</td><td class=\"num\">{Pct(D(c, "pass_at_k"))}{Seeds(c)}</td><td class=\"num\">{D(r, "ratio"):0.00}×</td>")
+                  .Append($"<td class=\"num\">{Ratio(D(r, "sampled_ratio"))}</td><td class=\"num\">{Ratio(D(r, "seed_mean_ratio"))}</td></tr>");
             }
             sb.Append("</table></div>");
+            if (any) sb.Append("<p>Seeds: the macro row's pair retrained with two more seeds (same shape and tokens); each family's row shows them where its best overtrained run is that pair's.</p>");
         }
         if (v.TryGetProperty("rq1", out var rq1))
         {

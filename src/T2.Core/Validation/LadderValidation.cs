@@ -26,8 +26,19 @@ public sealed record Rq2Point(string Checkpoint, double N, double D, double K, d
 public sealed record Rq2Row(string Task, string Approach, string Metric, double RelativeError, double SignedRelativeError, int Runs,
     IReadOnlyList<Rq2Point> Points);
 
-public sealed record Table1Side(string Checkpoint, double N, double D, double K, double PassAtK, double? SampledPassAtK, int? SampledK);
-public sealed record Table1Row(string Task, double CTrain, double CInf, Table1Side Overtrained, Table1Side Chinchilla, double Ratio, double? SampledRatio);
+/// <summary>A side of Table 1: the ladder's run and, when it was retrained with more seeds (<see
+/// cref="LadderValidation.ReplicateLabel"/>), pass@k per seed (the ladder's seed first) and their mean.</summary>
+public sealed record Table1Side(string Checkpoint, double N, double D, double K, double PassAtK, double? SampledPassAtK, int? SampledK)
+{
+    public IReadOnlyList<(int Seed, double PassAtK)> Seeds { get; init; } = [];
+    public double? MeanPassAtK => Seeds.Count < 2 ? null : Seeds.Average(s => s.PassAtK);
+}
+
+/// <summary><see cref="MeanRatio"/>: the ratio of the seed means when both sides were retrained (null otherwise).</summary>
+public sealed record Table1Row(string Task, double CTrain, double CInf, Table1Side Overtrained, Table1Side Chinchilla, double Ratio, double? SampledRatio)
+{
+    public double? MeanRatio => Overtrained.MeanPassAtK is { } o && Chinchilla.MeanPassAtK is { } c && c > 0 ? o / c : null;
+}
 
 public sealed record Rq1Side(string? Shape, double N, double D, double K, double Predicted, double? Measured, IReadOnlyList<double> Seeds);
 public sealed record Rq1Row(string Task, string Approach, string Metric, Rq1Side Planned, Rq1Side Chinchilla, double? PlannedN, double? ChinchillaPlannedN);
@@ -52,13 +63,34 @@ public sealed record LadderValidationResult
 /// <item>Table 1: at the largest isoFLOP budget, the loss-optimal run (lowest final training loss among that budget's
 ///   isoFLOP runs) against the best overtrained run that cost no more to train, each at its own k = C_inf/2N: exact pass@k
 ///   from the likelihood (real k), and the unbiased estimator from sampled counts at ⌊k⌋ when ⌊k⌋ ≤ n.</item>
+/// <item>Table 1's macro pair (the best overtrained run and the loss-optimal run) can be retrained with more seeds: extra
+///   runs labelled <see cref="ReplicateLabel"/> of the ladder run, same shape and tokens. Each side then carries pass@k per
+///   seed and the row the ratio of the seed means — the single-seed ladder's comparison with its seed spread, measured on
+///   a pair chosen before the new seeds were drawn (so the choice's luck does not carry over).</item>
 /// <item>RQ1: the runs labelled t2opt-* and chinchilla-* (the plan's models, trained with every seed) measured at k =
 ///   C_inf/2N of the shape actually trained, beside the law's forecast for that same (N, D, k).</item>
 /// </list>
 /// </summary>
 public static class LadderValidation
 {
-    public const string T2Label = "t2opt-", ChinchillaLabel = "chinchilla-";
+    public const string T2Label = "t2opt-", ChinchillaLabel = "chinchilla-", ReplicatePrefix = "replicate-";
+
+    /// <summary>The label of a ladder run's retrained copies: "replicate-" and the run's id without its seed suffix.</summary>
+    public static string ReplicateLabel(string checkpoint)
+    {
+        int at = checkpoint.LastIndexOf("-s", StringComparison.Ordinal);
+        bool seeded = at > 0 && checkpoint.Length > at + 2 && checkpoint[(at + 2)..].All(char.IsAsciiDigit);
+        // Labels take letters, digits, '-' and '_' only (a budget's "2.0e12" becomes "2_0e12").
+        string run = seeded ? checkpoint[..at] : checkpoint;
+        return ReplicatePrefix + new string(run.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+    }
+
+    /// <summary>Table 1's macro pair (else the first task's) — the runs <see cref="ReplicateLabel"/> copies retrain.</summary>
+    public static (string Overtrained, string Chinchilla)? Table1Pair(LadderValidationResult r)
+    {
+        var row = r.Table1.FirstOrDefault(x => x.Task == MacroTask.Name) ?? r.Table1.FirstOrDefault();
+        return row is null ? null : (row.Overtrained.Checkpoint, row.Chinchilla.Checkpoint);
+    }
 
     public static LadderValidationResult Run(ValidationInput input)
     {
@@ -152,6 +184,9 @@ public static class LadderValidation
         // The loss-optimal run: per seed, the lowest training loss; the first seed's is the one compared (one model, as the paper).
         var chin = iso.OrderBy(r => r.Seed).ThenBy(r => r.TrainLoss).First();
         double K(RunMeta r) => Math.Max(1, input.CInf / (2 * r.N));
+        // Retrained copies of a run (same N and D, other seeds), in seed order.
+        List<RunMeta> Copies(RunMeta r) => input.Runs.Where(x => x.Kind == "extra" && x.Label == ReplicateLabel(r.Checkpoint)
+            && Math.Abs(x.N / r.N - 1) < 1e-9 && Math.Abs(x.D / r.D - 1) < 1e-3).OrderBy(x => x.Seed).ToList();
         Table1Side Side(TaskEvidence t, RunMeta r)
         {
             var lik = t.Likelihood.First(x => x.Name == r.Checkpoint);
@@ -159,7 +194,11 @@ public static class LadderValidation
             var s = t.Samples?.FirstOrDefault(x => x.Name == r.Checkpoint);
             int kk = (int)Math.Floor(k);
             double? sampled = s is null ? null : PassFromCounts(s, kk);
-            return new Table1Side(r.Checkpoint, r.N, r.D, k, PassFromNll(lik.Nll!, k), sampled, sampled is null ? null : kk);
+            double pass = PassFromNll(lik.Nll!, k);
+            var seeds = new List<(int, double)> { (r.Seed, pass) };
+            foreach (var c in Copies(r))
+                if (t.Likelihood.FirstOrDefault(x => x.Name == c.Checkpoint) is { } cl) seeds.Add((c.Seed, PassFromNll(cl.Nll!, k)));
+            return new Table1Side(r.Checkpoint, r.N, r.D, k, pass, sampled, sampled is null ? null : kk) { Seeds = seeds.Count > 1 ? seeds : [] };
         }
         var sides = new Dictionary<string, List<(RunMeta Run, Table1Side Side)>>();
         foreach (var t in input.Tasks)
@@ -176,8 +215,11 @@ public static class LadderValidation
             {
                 var each = input.Tasks.Select(t => Side(t, r)).ToList();
                 bool sampledAll = each.All(x => x.SampledPassAtK is not null);
+                // Per seed, the mean over tasks (only seeds every task has).
+                var seeds = each[0].Seeds.Select(s => s.Seed).Where(sd => each.All(x => x.Seeds.Any(y => y.Seed == sd)))
+                    .Select(sd => (sd, each.Average(x => x.Seeds.First(y => y.Seed == sd).PassAtK))).ToList();
                 return new Table1Side(r.Checkpoint, r.N, r.D, K(r), each.Average(x => x.PassAtK), sampledAll ? each.Average(x => x.SampledPassAtK!.Value) : null,
-                    sampledAll ? each[0].SampledK : null);
+                    sampledAll ? each[0].SampledK : null) { Seeds = seeds.Count > 1 ? seeds : [] };
             }
             var ch = Mean(chin);
             var best = ot.Select(Mean).MaxBy(x => x.PassAtK)!;

@@ -53,9 +53,9 @@ public sealed record LadderPlan(IReadOnlyList<LadderPoint> Runs, int VocabSize)
                 runs.Add(new($"ot{o.TokensPerParam.ToString("0.##", CultureInfo.InvariantCulture)}-{o.Shape.Name}-s{seed}", RunKind.Overtrained, "", o.Shape, seed, n, ne, d, 6.0 * n * d));
             }
         }
-        // Extra points (a plan's models) are trained with every seed of extra_seeds, for RQ1's seed spread.
+        // Extra points (a plan's models) are trained with every seed of extra_seeds, for RQ1's seed spread (or their own).
         foreach (var x in spec.Extra)
-            foreach (int seed in spec.ExtraSeeds)
+            foreach (int seed in x.Seeds ?? spec.ExtraSeeds)
             {
                 long n = Params(x.Shape, out long ne);
                 long d = Math.Max(minTokens, x.Tokens);

@@ -15,8 +15,11 @@ public sealed record Shape(int DModel, int Layers, int Heads)
 /// <summary>An overtrained extra: a shape trained far past its loss optimum (the paper's 21 runs; hundreds of tokens per parameter).</summary>
 public sealed record OvertrainedRun(Shape Shape, double TokensPerParam);
 
-/// <summary>An extra point taken from a plan (e.g. the T²- and Chinchilla-optimal models): a shape, its tokens, a label.</summary>
-public sealed record ExtraRun(string Label, Shape Shape, long Tokens);
+/// <summary>
+/// An extra point taken from a plan (e.g. the T²- and Chinchilla-optimal models): a shape, its tokens, a label, and the seeds
+/// to train it with (null: the spec's <see cref="LadderSpec.ExtraSeeds"/>; a retrained ladder run gives seeds of its own).
+/// </summary>
+public sealed record ExtraRun(string Label, Shape Shape, long Tokens, List<int>? Seeds = null);
 
 /// <summary>A run on a finite corpus (the data wall): a shape trained on <see cref="Tokens"/> tokens drawn from the world's
 /// first documents holding <see cref="UniqueTokens"/> tokens, repeated (issue 12). Kept out of the T² evidence.</summary>
@@ -166,6 +169,8 @@ public sealed record LadderSpec
                 Fail($"extra[{i}].label", "letters, digits, '-' and '_' only");
             CheckShape(x.Shape, $"extra[{i}].shape", Fail);
             if (x.Tokens < 1 || x.Tokens > 1e12) Fail($"extra[{i}].tokens", $"{x.Tokens} must lie in [1, 1e12]");
+            if (x.Seeds is { } xs && (xs.Count == 0 || xs.Distinct().Count() != xs.Count))
+                Fail($"extra[{i}].seeds", xs.Count == 0 ? "at least one seed is needed (or leave it out: extra_seeds)" : "a seed is listed twice");
         }
         for (int i = 0; i < (Repeated?.Count ?? 0); i++)
         {

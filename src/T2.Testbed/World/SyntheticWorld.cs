@@ -14,13 +14,15 @@ public sealed record Question(string Id, string Family, string Prompt, string An
 /// <list type="bullet">
 /// <item>knowledge — "capital of ve lor is ka rith mo ." for invented entities, fact frequency Zipf-distributed (rare
 ///   facts need more data or capacity); questions spread evenly over the frequency ranks.</item>
-/// <item>arithmetic — column addition written least significant digit first ("add 4 7 2 and 9 1 : 3 9 2 ." is 274 + 19 =
-///   293), the order in which a left-to-right model can carry; difficulty grows with digits; held-out operand pairs never
-///   occur in the stream.</item>
+/// <item>arithmetic — column addition written least significant digit first ("add 4 7 2 and 9 1 0 : 3 9 2 0 ." is 274 + 19
+///   = 293), the order in which a left-to-right model can carry; difficulty grows with digits and with the number of sums
+///   asked at once (<see cref="WorldOptions.Sums"/>); held-out operand pairs never occur in the stream.</item>
 /// <item>analogy — every role has a tool and a home ("ro le uses ka mo ne ."); "r1 : x1 as r2 :" asks r2's tool or home,
 ///   whichever x1 is of r1, so the model must recognise the relation from the example; held-out role pairs.</item>
-/// <item>spatial — shuffled containment statements with distractor chains; the answer is the whole path outwards ("where
-///   key ? box shed barn"), so every hop matters; fresh chains per question (in-context reasoning, not memory).</item>
+/// <item>spatial — the whole containment path outwards of a place in a fixed map learned from Zipf-frequent facts ("where
+///   ros dra ?" → "dun zan ne ka"); held-out places are never asked in the stream, so their paths are composed from the
+///   facts. With <see cref="WorldOptions.SpatialInContext"/>: fresh chains stated in the prompt, shuffled among distractor
+///   chains ("… where key" → "box shed barn"; in-context reasoning, not memory — not learned at this testbed's budgets).</item>
 /// </list>
 /// Documents are drawn from an RNG seeded by (world seed, document index): the stream is endless, never repeats a draw, and
 /// can be regenerated from any position (runs resume exactly).
@@ -123,7 +125,7 @@ public sealed class SyntheticWorld
             0 => Fact(Sample(_entityCdf, rng)),
             1 => Addition(rng, heldOut: false).Text,
             2 => rng.Next(2) == 0 ? RoleStatement(rng) : Analogy(rng, heldOut: false).Text,
-            _ => Options.SpatialInContext ? Containment(rng).Text : MapDocument(rng),
+            _ => Options.SpatialInContext ? Containment(rng, stream: true).Text : MapDocument(rng),
         };
     }
 
@@ -144,21 +146,27 @@ public sealed class SyntheticWorld
 
     private (string Text, string Prompt, string Answer, double Space) Addition(Random rng, bool heldOut)
     {
-        // The first operand has d digits, the second e ≤ d (AddendDigits; by default e = d), and the sum is written with
-        // d + 1 digits (the last is the carry, 0 or 1): a fixed layout per (d, e), so digit i of the answer always sits at
-        // the same distance from the digits it depends on.
-        int d = rng.Next(Options.MinDigits, Options.MaxDigits + 1);
-        int e = Options.AddendDigits == 0 ? d : Math.Min(Options.AddendDigits, d);
-        long lo = d == 1 ? 0 : (long)Math.Pow(10, d - 1), hi = (long)Math.Pow(10, d);
-        long loB = e == 1 ? 0 : (long)Math.Pow(10, e - 1), hiB = (long)Math.Pow(10, e);
-        while (true)
+        // Options.Sums independent additions per item ("add 4 7 and 9 1 , 3 2 1 and 5 8 0 :" → "3 9 0 , 5 1 2 0"): the
+        // answer space is the product of the parts', while each part stays a short, learnable sum. Every pair of a
+        // held-out question is held out and every pair of a stream item is not, so no held-out pair is ever trained on.
+        var prompts = new string[Options.Sums]; var answers = new string[Options.Sums]; double space = 1;
+        for (int j = 0; j < Options.Sums; j++)
         {
-            long a = rng.NextInt64(lo, hi), b = rng.NextInt64(loB, hiB);
-            if (IsHeldOutPair(a, b) != heldOut) continue;
-            string prompt = $"add {Lsb(a, d)} and {Lsb(b, e)} :", answer = Lsb(a + b, d + 1);
+            // The first operand has d digits, the second e ≤ d (AddendDigits; by default e = d), and the sum is written
+            // with d + 1 digits (the last is the carry, 0 or 1): a fixed layout per (d, e), so digit i of the answer
+            // always sits at the same distance from the digits it depends on.
+            int d = rng.Next(Options.MinDigits, Options.MaxDigits + 1);
+            int e = Options.AddendDigits == 0 ? d : Math.Min(Options.AddendDigits, d);
+            long lo = d == 1 ? 0 : (long)Math.Pow(10, d - 1), hi = (long)Math.Pow(10, d);
+            long loB = e == 1 ? 0 : (long)Math.Pow(10, e - 1), hiB = (long)Math.Pow(10, e);
+            long a, b;
+            do { a = rng.NextInt64(lo, hi); b = rng.NextInt64(loB, hiB); } while (IsHeldOutPair(a, b) != heldOut);
+            prompts[j] = $"{Lsb(a, d)} and {Lsb(b, e)}"; answers[j] = Lsb(a + b, d + 1);
             // A uniform guess among the sums a d-digit and an e-digit number can have (every integer between the extremes).
-            return ($"{prompt} {answer} .", prompt, answer, (hi - 1.0) + (hiB - 1.0) - lo - loB + 1);
+            space *= (hi - 1.0) + (hiB - 1.0) - lo - loB + 1;
         }
+        string prompt = $"add {string.Join(" , ", prompts)} :", answer = string.Join(" , ", answers);
+        return ($"{prompt} {answer} .", prompt, answer, space);
     }
 
     /// <summary>v's digits, least significant first, padded with zeros to <paramref name="digits"/>.</summary>
@@ -185,9 +193,11 @@ public sealed class SyntheticWorld
         }
     }
 
-    private (string Text, string Prompt, string Answer, double Space) Containment(Random rng)
+    private (string Text, string Prompt, string Answer, double Space) Containment(Random rng, bool stream = false)
     {
-        int hops = rng.Next(Options.MinHops, Options.MaxHops + 1);
+        // The stream also holds chains shorter than the questions' (from one hop): each hop is the same lookup — the token
+        // just written, found as a subject, gives the next — so short chains teach the step the long ones repeat.
+        int hops = rng.Next(stream ? 1 : Options.MinHops, Options.MaxHops + 1);
         var pool = Objects.OrderBy(_ => rng.Next()).ToArray();
         var chain = pool[..(hops + 1)];
         var statements = new List<string>();
@@ -201,7 +211,8 @@ public sealed class SyntheticWorld
             next += len + 1;
         }
         var shuffled = statements.OrderBy(_ => rng.Next()).ToList();
-        string prompt = string.Join(' ', shuffled) + $" where {chain[0]} ?";
+        // The prompt ends on the object itself ("… where key"), so the first hop is the same lookup as every later one.
+        string prompt = string.Join(' ', shuffled) + $" where {chain[0]}";
         string answer = string.Join(' ', chain[1..]);
         double space = 1; for (int h = 0; h < hops; h++) space *= Objects.Length - 1 - h; // ordered distinct objects
         return ($"{prompt} {answer} .", prompt, answer, space);

@@ -63,8 +63,9 @@ public class LadderTests(TinyLadderFixture f)
         var plan = LadderPlan.Expand(TinyLadder.Spec);
         var lines = File.ReadAllLines(Path.Combine(f.Ladd, "evidence.csv"));
         Assert.Equal(LadderRunner.EvidenceHeader, lines[0]);
-        // Every run once per question (4 families × 20), plus the four planned runs (two models × two seeds).
-        Assert.Equal((plan.Runs.Count + 4) * 80, lines.Length - 1);
+        // Every run once per question (4 families × 20), plus the four planned runs (two models × two seeds) and Table 1's
+        // pair retrained with two more seeds.
+        Assert.Equal((plan.Runs.Count + 4 + 4) * 80, lines.Length - 1);
         foreach (var fam in SyntheticWorld.Families) Assert.Contains(lines, l => l.Contains($",{fam},{fam}-", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(f.Ladd, "samples.csv")));
         // N counts every parameter: the CSV's N_params equals the layout's full count.
@@ -104,6 +105,27 @@ public class LadderTests(TinyLadderFixture f)
             Assert.Equal(Math.Max(1, cInf / (2 * o.GetProperty("N").GetDouble())), o.GetProperty("k").GetDouble(), 9);
             Assert.Equal(o.GetProperty("pass_at_k").GetDouble() / x.GetProperty("chinchilla").GetProperty("pass_at_k").GetDouble(), x.GetProperty("ratio").GetDouble(), 9);
         }
+        // Table 1's macro pair, retrained with seeds 2 and 3: pass@k per seed (the ladder's seed 1 first, equal to the
+        // row's), each copy the same N and D as its ladder run, and the ratio of the seed means.
+        var m1 = t1.Single(x => x.GetProperty("task").GetString() == "macro");
+        var means = new List<double>();
+        foreach (var side in new[] { "overtrained", "chinchilla" })
+        {
+            var sd = m1.GetProperty(side);
+            var seeds = sd.GetProperty("seeds").EnumerateArray().ToList();
+            Assert.Equal(new[] { 1, 2, 3 }, seeds.Select(x => x.GetProperty("seed").GetInt32()));
+            Assert.Equal(sd.GetProperty("pass_at_k").GetDouble(), seeds[0].GetProperty("pass_at_k").GetDouble(), 12);
+            double mean = seeds.Average(x => x.GetProperty("pass_at_k").GetDouble());
+            Assert.Equal(mean, sd.GetProperty("mean_pass_at_k").GetDouble(), 12);
+            means.Add(mean);
+            string label = T2.Core.Validation.LadderValidation.ReplicateLabel(sd.GetProperty("checkpoint").GetString()!);
+            var copies = File.ReadAllLines(Path.Combine(f.Ladd, "evidence.csv")).Skip(1).Select(l => l.Split(','))
+                .Where(c => c[2] == label).Select(c => (c[3], c[5], c[7])).Distinct().ToList();
+            var own = File.ReadAllLines(Path.Combine(f.Ladd, "evidence.csv")).Skip(1).Select(l => l.Split(','))
+                .First(c => c[0] == sd.GetProperty("checkpoint").GetString());
+            Assert.Equal(new[] { ("2", own[5], own[7]), ("3", own[5], own[7]) }, copies); // seed, N, D
+        }
+        Assert.Equal(means[0] / means[1], m1.GetProperty("seed_mean_ratio").GetDouble(), 12);
         var rq1 = root.GetProperty("rq1").EnumerateArray().ToList();
         var macro = rq1.Single(x => x.GetProperty("task").GetString() == "macro" && x.GetProperty("approach").GetString() == "2");
         Assert.Equal(2, macro.GetProperty("measured").GetProperty("seeds").GetArrayLength());
@@ -181,6 +203,29 @@ public class LadderSpecTests : IDisposable
         Assert.Contains(expect, r.Err);
         Assert.Single(r.Err.Trim().Split('\n'));
         Assert.False(Directory.Exists(Path.Combine(_dir, "out", "runs")), "nothing may be trained for a bad spec");
+    }
+
+    [Theory]
+    [InlineData("replicates[0].tokens")]
+    [InlineData("replicates[0].shape.heads")]
+    [InlineData("replicates[0].seeds")]
+    public void BadReplicatesInAPlanFile_Exit2_NamingTheField_BeforeTraining(string field)
+    {
+        var spec = Path.Combine(_dir, "spec.json"); File.WriteAllText(spec, TinyLadder.Spec.ToJson());
+        string rep = field switch
+        {
+            "replicates[0].tokens" => "{\"label\":\"replicate-x\",\"shape\":{\"d_model\":16,\"layers\":1,\"heads\":1},\"tokens\":-3,\"seeds\":[2]}",
+            "replicates[0].shape.heads" => "{\"label\":\"replicate-x\",\"shape\":{\"d_model\":16,\"layers\":1},\"tokens\":1000,\"seeds\":[2]}",
+            _ => "{\"label\":\"replicate-x\",\"shape\":{\"d_model\":16,\"layers\":1,\"heads\":1},\"tokens\":1000,\"seeds\":[]}",
+        };
+        var plan = Path.Combine(_dir, "plan.json");
+        File.WriteAllText(plan, "{\"plans\":[{\"task\":\"macro\",\"approach\":\"2\",\"c_train\":1e10,\"N\":8000,\"chinchilla\":{\"N\":12000}}],"
+            + "\"replicates\":[" + rep + "]}");
+        var r = CliRun.Of("testbed", "ladder", "--spec", spec, "--out", Path.Combine(_dir, "out"), "--extra-from", plan);
+        Assert.Equal(2, r.Code);
+        Assert.Contains(field, r.Err);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out", "runs")), "nothing may be trained for a bad plan file");
     }
 
     [Fact]

@@ -199,6 +199,80 @@ public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtur
         if (digits == 4 && addend == 2) Assert.True(SyntheticWorld.GuessFloor(qs, 54) < 0.01); // 9,089 sums: 0.59 %
     }
 
+    [Theory]
+    [InlineData(2, 2, 2)]
+    [InlineData(2, 3, 2)]
+    [InlineData(1, 2, 3)]
+    public void Arithmetic_WithSeveralSums_AsksEachExactly_AndItsAnswerSpaceIsTheProductOfTheParts(int min, int max, int sums)
+    {
+        var w = new SyntheticWorld(5, new WorldOptions { MinDigits = min, MaxDigits = max, Sums = sums });
+        long Lo(int n) => n == 1 ? 0 : (long)Math.Pow(10, n - 1);
+        // Brute force per digit count: the distinct sums of every pair of d-digit operands.
+        var spaces = Enumerable.Range(min, max - min + 1).ToDictionary(d => d, d =>
+        {
+            var set = new HashSet<long>();
+            for (long a = Lo(d); a < (long)Math.Pow(10, d); a++) for (long b = Lo(d); b < (long)Math.Pow(10, d); b++) set.Add(a + b);
+            return (double)set.Count;
+        });
+        long Read(string lsb) => long.Parse(string.Concat(lsb.Split(' ').Reverse()));
+        var qs = w.Questions().Where(q => q.Family == "arithmetic").ToList();
+        var stream = Enumerable.Range(0, 400).Select(i => w.Document(i)).Where(t => t.StartsWith("add ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(stream);
+        var trained = new HashSet<(long, long)>();
+        foreach (var text in stream)
+        {
+            var parts = text["add ".Length..text.IndexOf(" :", StringComparison.Ordinal)].Split(" , ");
+            Assert.Equal(sums, parts.Length);
+            foreach (var part in parts) { var ab = part.Split(" and "); trained.Add((Read(ab[0]), Read(ab[1]))); }
+        }
+        foreach (var q in qs)
+        {
+            var parts = q.Prompt["add ".Length..^" :".Length].Split(" , ");
+            var answers = q.Answer.Split(" , ");
+            Assert.Equal(sums, parts.Length);
+            Assert.Equal(sums, answers.Length);
+            double space = 1;
+            for (int j = 0; j < sums; j++)
+            {
+                var ab = parts[j].Split(" and ");
+                int d = ab[0].Split(' ').Length;
+                Assert.Equal(d, ab[1].Split(' ').Length);
+                Assert.Equal(Read(ab[0]) + Read(ab[1]), Read(answers[j]));
+                Assert.Equal(d + 1, answers[j].Split(' ').Length);
+                Assert.DoesNotContain((Read(ab[0]), Read(ab[1])), trained); // every part of a question is held out
+                space *= spaces[d];
+            }
+            Assert.Equal(space, q.AnswerSpace);
+        }
+        // Two 2-digit sums: 179² answers, so even 54 guesses stay under 1 % (one sum: 179 answers, 26 %).
+        if (min == 2 && max == 2) Assert.Equal(1 - Math.Pow(1 - 1 / (179.0 * 179.0), 54), SyntheticWorld.GuessFloor(qs, 54), 12);
+    }
+
+    [Fact]
+    public void SpatialInContext_AnswersArePathsThroughTheStatedChain_AndTheStreamTeachesShorterChains()
+    {
+        var w = new SyntheticWorld(2, new WorldOptions { SpatialInContext = true, MinHops = 2, MaxHops = 3, Distractors = 2 });
+        var qs = w.Questions().Where(q => q.Family == "spatial").ToList();
+        Assert.NotEmpty(qs);
+        foreach (var q in qs)
+        {
+            int at = q.Prompt.LastIndexOf(" where ", StringComparison.Ordinal);
+            // Statements "x in y ." → a map; the answer is the path outwards from the asked object, every hop stated.
+            var contains = q.Prompt[..at].Split(" .", StringSplitOptions.RemoveEmptyEntries)
+                .Select(st => st.Trim().Split(" in ")).ToDictionary(xy => xy[0], xy => xy[1]);
+            var path = new List<string>();
+            for (string o = q.Prompt[(at + " where ".Length)..]; contains.TryGetValue(o, out var c); o = c) path.Add(c);
+            Assert.Equal(string.Join(' ', path), q.Answer);
+            Assert.InRange(path.Count, 2, 3);
+            Assert.True(contains.Count > path.Count); // distractor chains are stated too
+            double space = 1; for (int h = 0; h < path.Count; h++) space *= SyntheticWorld.ObjectCount - 1 - h;
+            Assert.Equal(space, q.AnswerSpace);
+        }
+        var hops = Enumerable.Range(0, 2000).Select(i => w.Document(i)).Where(t => t.Contains(" where ", StringComparison.Ordinal))
+            .Select(t => t[(t.LastIndexOf(" where ", StringComparison.Ordinal) + 7)..].Split(' ').Length - 2).ToHashSet();
+        Assert.Equal(new HashSet<int> { 1, 2, 3 }, hops); // object, path, "." → hops = words − 2
+    }
+
     [Fact]
     public void GuessFloor_IsTheClosedForm_AndStaysSmallForMultiTokenAnswers()
     {
@@ -216,6 +290,8 @@ public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtur
         Assert.NotNull(new WorldOptions { MinDigits = 3, MaxDigits = 2 }.Problem());
         Assert.NotNull(new WorldOptions { AddendDigits = -1 }.Problem());
         Assert.NotNull(new WorldOptions { AddendDigits = 10 }.Problem());
+        Assert.NotNull(new WorldOptions { Sums = 0 }.Problem());
+        Assert.NotNull(new WorldOptions { Sums = 5 }.Problem());
         Assert.NotNull(new WorldOptions { Syllables = 100 }.Problem());
         Assert.NotNull(new WorldOptions { Places = 8, MaxHops = 3 }.Problem());
         Assert.Null(new WorldOptions().Problem());
