@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using T2.Cli.Rendering;
 
 namespace T2.Cli.Commands;
 
@@ -79,8 +80,8 @@ public static class DemoCommand
             var o = t1.GetProperty("overtrained"); var c = t1.GetProperty("chinchilla");
             double seedRatio = D(t1, "seed_mean_ratio");
             string seeds = double.IsFinite(seedRatio) ? $" (over {o.GetProperty("seeds").GetArrayLength()} seeds each: {seedRatio:0.00}×)" : "";
-            lines.Add($"Table 1 (macro): the best overtrained run (N {D(o, "N"):0}, D/N {D(o, "D") / D(o, "N"):0}, k {D(o, "k"):0.#}) scores {P(D(o, "pass_at_k"))} against " +
-                $"{P(D(c, "pass_at_k"))} for the loss-optimal run (N {D(c, "N"):0}, k {D(c, "k"):0.#}): {ratio:0.00}×{seeds} — {((double.IsFinite(seedRatio) ? seedRatio : ratio) > 1 ? "overtraining wins, as the paper found" : "overtraining does not win at this scale")}.");
+            lines.Add($"Table 1 (macro): the best overtrained run (N {D(o, "N"):0}, D/N {D(o, "D") / D(o, "N"):0}, k {D(o, "k"):0.#}) scores {Format.Accuracy(D(o, "pass_at_k"))} against " +
+                $"{Format.Accuracy(D(c, "pass_at_k"))} for the loss-optimal run (N {D(c, "N"):0}, k {D(c, "k"):0.#}): {ratio:0.00}×{seeds} — {((double.IsFinite(seedRatio) ? seedRatio : ratio) > 1 ? "overtraining wins, as the paper found" : "overtraining does not win at this scale")}.");
         }
         else lines.Add("Table 1: not computed (see validation.json notes).");
         if (Macro("rq1", "2") is { } q1)
@@ -88,8 +89,8 @@ public static class DemoCommand
             var p = q1.GetProperty("planned"); var m = q1.GetProperty("measured"); var c = q1.GetProperty("chinchilla");
             double tm = D(m, "mean"), cm = D(c, "measured");
             lines.Add(double.IsFinite(tm) && double.IsFinite(cm)
-                ? $"RQ1 (macro, Approach 2): the T² model (N {D(p, "N"):0}, k {D(p, "k"):0.#}) measured {P(tm)} (forecast {P(D(p, "predicted"))}); the Chinchilla model " +
-                  $"(N {D(c, "N"):0}, k {D(c, "k"):0.#}) {P(cm)} (forecast {P(D(c, "predicted"))}) — {(tm > cm ? "the T² plan wins" : "the T² plan does not win")}."
+                ? $"RQ1 (macro, Approach 2): the T² model (N {D(p, "N"):0}, k {D(p, "k"):0.#}) measured {Format.Accuracy(tm)} (forecast {Format.Accuracy(D(p, "predicted"))}); the Chinchilla model " +
+                  $"(N {D(c, "N"):0}, k {D(c, "k"):0.#}) {Format.Accuracy(cm)} (forecast {Format.Accuracy(D(c, "predicted"))}) — {(tm > cm ? "the T² plan wins" : "the T² plan does not win")}."
                 : "RQ1: the planned models were not measured (see validation.json notes).");
         }
         if (Macro("rq2", "1") is { } a1 && Macro("rq2", "2") is { } a2)

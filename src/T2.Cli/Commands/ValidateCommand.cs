@@ -311,16 +311,16 @@ public static class ValidateCommand
         static string P(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—";
         console.MarkupLine($"[bold]Validation[/] at C_train = {Num.G(r.CTrain)} FLOPs, C_inf = {Num.G(r.CInf)} FLOPs per token (k = C_inf/2N)");
         console.MarkupLine("guessing floor (k uniform guesses of the answer's form, at the ladder's largest k): " +
-            string.Join(", ", guess.Select(g => $"{g.Family} {P(g.Floor)} at k = {g.K:0}")));
+            string.Join(", ", guess.Select(g => $"{g.Family} {Format.Accuracy(g.Floor)} at k = {g.K:0}")));
         console.MarkupLine("\n[bold]RQ2[/]: fit on isoFLOP runs, predict the overtrained runs (paper: 2.8 % Approach 1 on NLL, 8.4 % Approach 2 on accuracy, both over)");
         Tables.Write(console, ["task", "approach", "metric", "runs", "mean |rel. error|", "signed"],
             r.Rq2.Select(x => new[] { x.Task, x.Approach, x.Metric, x.Runs.ToString(CultureInfo.InvariantCulture), P(x.RelativeError), P(x.SignedRelativeError) }).ToList(),
             new HashSet<int> { 3, 4, 5 });
         console.MarkupLine("\n[bold]Table 1[/]: best overtrained run vs the loss-optimal run at the largest budget, each at its own k (paper: overtrained better on every task, 1.8–5.8×)");
-        static string Seeds(Table1Side s) => s.Seeds.Count < 2 ? "" : $" (seeds {string.Join(", ", s.Seeds.Select(x => P(x.PassAtK)))})";
+        static string Seeds(Table1Side s) => s.Seeds.Count < 2 ? "" : $" (seeds {string.Join(", ", s.Seeds.Select(x => Format.Accuracy(x.PassAtK)))})";
         Tables.Write(console, ["task", "overtrained (N, D/N, k)", "pass@k", "loss-optimal (N, D/N, k)", "pass@k", "ratio", "sampled ratio", "ratio of seed means"],
-            r.Table1.Select(x => new[] { x.Task, $"{Num.G(x.Overtrained.N, 3)}, {x.Overtrained.D / x.Overtrained.N:0}, {x.Overtrained.K:0.#}", P(x.Overtrained.PassAtK) + Seeds(x.Overtrained),
-                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", P(x.Chinchilla.PassAtK) + Seeds(x.Chinchilla), $"{x.Ratio:0.00}×",
+            r.Table1.Select(x => new[] { x.Task, $"{Num.G(x.Overtrained.N, 3)}, {x.Overtrained.D / x.Overtrained.N:0}, {x.Overtrained.K:0.#}", Format.Accuracy(x.Overtrained.PassAtK) + Seeds(x.Overtrained),
+                $"{Num.G(x.Chinchilla.N, 3)}, {x.Chinchilla.D / x.Chinchilla.N:0}, {x.Chinchilla.K:0.#}", Format.Accuracy(x.Chinchilla.PassAtK) + Seeds(x.Chinchilla), $"{x.Ratio:0.00}×",
                 x.SampledRatio is { } s ? $"{s:0.00}×" : "—", x.MeanRatio is { } mr ? $"{mr:0.00}×" : "—" }).ToList(), new HashSet<int> { 2, 4, 5, 6, 7 });
         console.MarkupLine("\n[bold]RQ1[/]: the planned models, trained (every seed) and measured at their own k, against the forecast");
         Tables.Write(console, ["task", "approach", "T² model (N, D/N, k)", "forecast", "measured (seeds)", "Chinchilla (N, D/N, k)", "forecast", "measured"],
@@ -332,5 +332,5 @@ public static class ValidateCommand
         foreach (var n in r.Notes) console.MarkupLine($"[yellow]note[/]: {Markup.Escape(n)}");
     }
 
-    private static string M(string metric, double v) => metric == "acc_k" ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : v.ToString("0.000", CultureInfo.InvariantCulture);
+    private static string M(string metric, double v) => metric == "acc_k" ? Format.Accuracy(v) : v.ToString("0.000", CultureInfo.InvariantCulture);
 }

@@ -31,4 +31,13 @@ public static class Format
         double a = Math.Abs(v);
         return a != 0 && (a >= 1e5 || a < 1e-3) ? v.ToString("0.###e+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>An accuracy as a percentage: one decimal from 10 % up, three significant digits below ("0.0169 %"), so a
+    /// small accuracy never reads as 0 % (ratios of such accuracies are shown beside them).</summary>
+    public static string Accuracy(double v)
+    {
+        if (!double.IsFinite(v)) return "—";
+        double p = 100 * v;
+        return (p == 0 || Math.Abs(p) >= 10 ? p.ToString("0.0", CultureInfo.InvariantCulture) : Sig(p, 3)) + " %";
+    }
 }

@@ -294,7 +294,7 @@ public static class HtmlReport
             foreach (var p in SafePlans(t, new PlanBudget { CTrain = c, CInf = cInf }))
             {
                 var o = p.Plan.Optimum; var ch = p.Plan.Chinchilla;
-                string M(double v) => p.Metric == "acc_k" ? Pct(v) : G(v, 4);
+                string M(double v) => p.Metric == "acc_k" ? Format.Accuracy(v) : G(v, 4);
                 sb.Append($"<tr><td>{E(t.Task)}</td><td>{E(p.Approach)}</td><td class=\"num\">{G(o.N)}</td><td class=\"num\">{o.TokensPerParameter:0}</td><td class=\"num\">{o.K:0.#}</td><td class=\"num\">{M(o.Predicted)}</td>")
                   .Append($"<td class=\"num\">{G(ch.N)}</td><td class=\"num\">{ch.TokensPerParameter:0}</td><td class=\"num\">{ch.K:0.#}</td><td class=\"num\">{M(ch.Predicted)}</td>")
                   .Append($"<td class=\"{Findings_Name(p.Trust.Severity)}\">{E(p.Trust.Verdict)}</td></tr>");
@@ -332,7 +332,7 @@ public static class HtmlReport
                     foreach (var p in SafePlans(t, new PlanBudget { CTrain = c, CInf = cInf }))
                     {
                         var o = p.Plan.Optimum; var ch = p.Plan.Chinchilla;
-                        string M(double v) => p.Metric == "acc_k" ? Pct(v) : G(v, 4);
+                        string M(double v) => p.Metric == "acc_k" ? Format.Accuracy(v) : G(v, 4);
                         sb.Append($"<tr><td>{E(task)}</td><td>{E(variant)}</td><td>{E(p.Approach)}</td><td class=\"num\">{G(o.N)}</td><td class=\"num\">{o.TokensPerParameter:0}</td><td class=\"num\">{o.K:0.#}</td><td class=\"num\">{M(o.Predicted)}</td>")
                           .Append($"<td class=\"num\">{G(ch.N)}</td><td class=\"num\">{M(ch.Predicted)}</td><td class=\"{Findings_Name(p.Trust.Severity)}\">{E(p.Trust.Verdict)}</td></tr>");
                     }
@@ -356,7 +356,7 @@ public static class HtmlReport
             sb.Append("<p>Every checkpoint of the ladder post-trained with the same settings and steps, then fitted and validated as the base models (the paper's RQ3).</p>");
         if (v.TryGetProperty("guess_floor", out var gf) && gf.ValueKind == JsonValueKind.Array)
             sb.Append("<p>Guessing floor (k uniform guesses of the answer's form, at the ladder's largest k): ")
-              .Append(E(string.Join(", ", gf.EnumerateArray().Select(g => $"{S(g, "task")} {Pct(D(g, "pass_at_k"))} at k = {D(g, "k"):0}")))).Append(".</p>");
+              .Append(E(string.Join(", ", gf.EnumerateArray().Select(g => $"{S(g, "task")} {Format.Accuracy(D(g, "pass_at_k"))} at k = {D(g, "k"):0}")))).Append(".</p>");
         if (v.TryGetProperty("rq2", out var rq2))
         {
             sb.Append("<h3>RQ2: fit on the isoFLOP runs, predict the overtrained ones</h3><p>The paper: 2.8 % (Approach 1, NLL) and 8.4 % (Approach 2, accuracy), both overestimating.</p><div class=\"scroll\"><table><tr><th>task</th><th>approach</th><th>metric</th><th>runs</th><th>mean |relative error|</th><th>signed</th></tr>");
@@ -370,14 +370,14 @@ public static class HtmlReport
             string Ratio(double x) => double.IsFinite(x) ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—";
             // Retrained seeds of the pair, after the ladder's own: "(seeds a, b, c)".
             string Seeds(JsonElement e) => e.TryGetProperty("seeds", out var s) && s.ValueKind == JsonValueKind.Array && s.GetArrayLength() > 1
-                ? " (seeds " + string.Join(", ", s.EnumerateArray().Select(x => Pct(D(x, "pass_at_k")))) + ")" : "";
+                ? " (seeds " + string.Join(", ", s.EnumerateArray().Select(x => Format.Accuracy(D(x, "pass_at_k")))) + ")" : "";
             bool any = false;
             foreach (var r in t1.EnumerateArray())
             {
                 var o = r.GetProperty("overtrained"); var c = r.GetProperty("chinchilla");
                 any |= double.IsFinite(D(r, "seed_mean_ratio"));
-                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td class=\"num\">{G(D(o, "N"))}, {D(o, "D") / D(o, "N"):0}, {D(o, "k"):0.#}</td><td class=\"num\">{Pct(D(o, "pass_at_k"))}{Seeds(o)}</td>")
-                  .Append($"<td class=\"num\">{G(D(c, "N"))}, {D(c, "D") / D(c, "N"):0}, {D(c, "k"):0.#}</td><td class=\"num\">{Pct(D(c, "pass_at_k"))}{Seeds(c)}</td><td class=\"num\">{D(r, "ratio"):0.00}×</td>")
+                sb.Append($"<tr><td>{E(S(r, "task"))}</td><td class=\"num\">{G(D(o, "N"))}, {D(o, "D") / D(o, "N"):0}, {D(o, "k"):0.#}</td><td class=\"num\">{Format.Accuracy(D(o, "pass_at_k"))}{Seeds(o)}</td>")
+                  .Append($"<td class=\"num\">{G(D(c, "N"))}, {D(c, "D") / D(c, "N"):0}, {D(c, "k"):0.#}</td><td class=\"num\">{Format.Accuracy(D(c, "pass_at_k"))}{Seeds(c)}</td><td class=\"num\">{D(r, "ratio"):0.00}×</td>")
                   .Append($"<td class=\"num\">{Ratio(D(r, "sampled_ratio"))}</td><td class=\"num\">{Ratio(D(r, "seed_mean_ratio"))}</td></tr>");
             }
             sb.Append("</table></div>");
@@ -389,7 +389,7 @@ public static class HtmlReport
             foreach (var r in rq1.EnumerateArray())
             {
                 bool acc = S(r, "metric") == "acc_k";
-                string M(double x) => !double.IsFinite(x) ? "not trained" : acc ? Pct(x) : G(x, 4);
+                string M(double x) => !double.IsFinite(x) ? "not trained" : acc ? Format.Accuracy(x) : G(x, 4);
                 var p = r.GetProperty("planned"); var m = r.GetProperty("measured"); var c = r.GetProperty("chinchilla");
                 string Seeds(JsonElement e) => e.TryGetProperty("seeds", out var s) && s.GetArrayLength() > 0 ? " (" + string.Join(", ", s.EnumerateArray().Select(x => M(x.GetDouble()))) + ")" : "";
                 sb.Append($"<tr><td>{E(S(r, "task"))}</td><td>{E(S(r, "approach"))}</td><td class=\"num\">{G(D(p, "N"))}, {D(p, "D") / D(p, "N"):0}, {D(p, "k"):0.#}</td><td class=\"num\">{M(D(p, "predicted"))}</td>")
@@ -575,7 +575,9 @@ public static class HtmlReport
             else { const i = +$('pl-ctotal').value, j = +$('pl-q').value, l = +$('pl-l').value;
               $('pl-ctotal-v').textContent = fmt(D.cTotal[i]) + ' FLOPs'; $('pl-q-v').textContent = fmt(D.queries[j]); $('pl-l-v').textContent = fmt(D.tpq[l]);
               row = a.total[(i * D.queries.length + j) * D.tpq.length + l]; }
-            const acc = a.metric === 'acc_k', met = v => acc ? (100 * v).toFixed(1) + ' %' : fmt(v) + ' nats';
+            // Accuracies below 10 % keep three significant digits: a plan at 0.016 % is not a plan at 0 %.
+            const pct = v => { const p = 100 * v; return (p === 0 || Math.abs(p) >= 10 ? p.toFixed(1) : p.toPrecision(3)) + ' %'; };
+            const acc = a.metric === 'acc_k', met = v => acc ? pct(v) : fmt(v) + ' nats';
             const ids = ['pl-n','pl-d','pl-r','pl-k','pl-m','pl-cn','pl-cd','pl-cr','pl-ck','pl-cm'];
             if (!row) { ids.forEach(id => $(id).textContent = '—'); $('pl-trust').textContent = 'No model size fits this budget (it cannot pay for one sample per query).'; return; }
             $('pl-n').textContent = fmt(row[0]); $('pl-d').textContent = fmt(row[1]); $('pl-r').textContent = fmt(row[1] / row[0]); $('pl-k').textContent = fmt(row[2]); $('pl-m').textContent = met(row[3]);

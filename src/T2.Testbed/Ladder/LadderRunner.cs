@@ -63,9 +63,6 @@ public static class LadderRunner
     /// 'fit t2' to fit every variant side by side.</summary>
     public static string EvidenceAllPath(string dir) => Path.Combine(dir, "evidence-all.csv");
 
-    private static bool SameExtra(ExtraRun a, ExtraRun b) => a.Label == b.Label && a.Shape == b.Shape && a.Tokens == b.Tokens
-        && (a.Seeds ?? []).SequenceEqual(b.Seeds ?? []) && (a.Seeds is null) == (b.Seeds is null);
-
     /// <summary>
     /// The spec to run in a ladder directory: a rerun must ask for the same ladder as the one started there (spec.json), but
     /// may change the parallelism and add extra points; extra points of earlier runs are kept (their runs are part of the
@@ -84,7 +81,7 @@ public static class LadderRunner
         return spec with
         {
             // By value: an extra's seeds are a list, which record equality compares by reference.
-            Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Any(o => SameExtra(o, x)))],
+            Extra = [.. old.Extra, .. spec.Extra.Where(x => !old.Extra.Contains(x))],
             Repeated = [.. old.Repeated, .. spec.Repeated.Where(x => !old.Repeated.Contains(x))],
             PostTrain = [.. old.PostTrain, .. spec.PostTrain.Where(v => !old.PostTrain.Contains(v))],
         };

@@ -19,7 +19,14 @@ public sealed record OvertrainedRun(Shape Shape, double TokensPerParam);
 /// An extra point taken from a plan (e.g. the T²- and Chinchilla-optimal models): a shape, its tokens, a label, and the seeds
 /// to train it with (null: the spec's <see cref="LadderSpec.ExtraSeeds"/>; a retrained ladder run gives seeds of its own).
 /// </summary>
-public sealed record ExtraRun(string Label, Shape Shape, long Tokens, List<int>? Seeds = null);
+public sealed record ExtraRun(string Label, Shape Shape, long Tokens, List<int>? Seeds = null)
+{
+    // By value, seeds included (a record compares lists by reference: a rerun's spec.json would never equal its own spec).
+    public bool Equals(ExtraRun? o) => o is not null && Label == o.Label && Shape == o.Shape && Tokens == o.Tokens
+        && (Seeds is null) == (o.Seeds is null) && (Seeds ?? []).SequenceEqual(o.Seeds ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Label, Shape, Tokens, Seeds?.Count ?? -1);
+}
 
 /// <summary>A run on a finite corpus (the data wall): a shape trained on <see cref="Tokens"/> tokens drawn from the world's
 /// first documents holding <see cref="UniqueTokens"/> tokens, repeated (issue 12). Kept out of the T² evidence.</summary>

@@ -229,6 +229,17 @@ public class LadderSpecTests : IDisposable
     }
 
     [Fact]
+    public void ExtraRuns_CompareByValue_SeedsIncluded()
+    {
+        var shape = new Shape(16, 1, 1);
+        Assert.Equal(new ExtraRun("a", shape, 5, [1, 2]), new ExtraRun("a", shape, 5, [1, 2]));
+        Assert.Equal(new ExtraRun("a", shape, 5, [1, 2]).GetHashCode(), new ExtraRun("a", shape, 5, [1, 2]).GetHashCode());
+        Assert.NotEqual(new ExtraRun("a", shape, 5, [1, 2]), new ExtraRun("a", shape, 5, [1, 3]));
+        Assert.NotEqual(new ExtraRun("a", shape, 5), new ExtraRun("a", shape, 5, []));
+        Assert.NotEqual(new ExtraRun("a", shape, 5), new ExtraRun("a", shape, 6));
+    }
+
+    [Fact]
     public void NotJson_AndUnknownPreset_AreLocatedErrors()
     {
         var r = Run("{ \"budgets\": [1e10, ");
@@ -276,6 +287,10 @@ public class LadderSpecTests : IDisposable
 public class ReportBrowserTests(TinyLadderFixture f)
 {
     public const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>"0.0169 %" → 0.0169 (the planner's accuracy cell).</summary>
+    private static double Percent(string cell) =>
+        double.Parse(cell.Replace("%", "").Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Report_LoadsWithoutConsoleErrors_HasNoEmptyPlot_AndTheSlidersChangeThePlan()
@@ -346,8 +361,11 @@ public class ReportBrowserTests(TinyLadderFixture f)
             Assert.Contains("ak", await page.EvaluateAsync<string[]>("[...document.getElementById('pl-option').options].map(o => o.value)"));
             await page.SelectOptionAsync("#pl-option", "split");
             string fixedAtCi = await page.InnerTextAsync("#pl-out");
+            double fixedM = Percent(await page.InnerTextAsync("#pl-m"));
             await page.SelectOptionAsync("#pl-option", "ak");
             Assert.NotEqual(fixedAtCi, await page.InnerTextAsync("#pl-out"));
+            // Fixed k is one allocation the difficulty-aware policy may choose, so its optimum is at least as good.
+            Assert.True(Percent(await page.InnerTextAsync("#pl-m")) >= fixedM, "difficulty-aware k planned below fixed k");
             await page.SelectOptionAsync("#pl-option", "split");
             await page.SelectOptionAsync("#pl-approach", "1");
             // The end-to-end budget mode works too.
