@@ -13,16 +13,25 @@ public static class PlanExtras
 {
     /// <summary>
     /// The shapes a planned N may be realised with: the spec's own, and widths in steps of 8 (heads of 8–16 dimensions) with
-    /// 1–4 blocks, so that two plans a third apart in N do not collapse onto one ladder shape.
+    /// 1–4 blocks, so that two plans a third apart in N do not collapse onto one ladder shape — but only those whose aspect
+    /// ratio d_model/layers lies within the ladder's own range. The laws see N alone; a shape outside the family they were
+    /// fitted on (the quick preset once realised N 1.5e4 as d16l4h1, aspect 4 against the ladder's 8–48) tests the shape,
+    /// not the plan: width-16 models stay near 0 on spatial at every D the ladder tried.
     /// </summary>
     public static List<Shape> Candidates(LadderSpec spec)
     {
+        double lo = spec.Shapes.Min(Aspect), hi = spec.Shapes.Max(Aspect);
         var list = new List<Shape>(spec.Shapes);
         for (int d = 8; d <= 256; d += 8)
             for (int l = 1; l <= 4; l++)
-                list.Add(new Shape(d, l, d % 16 == 0 ? d / 16 : d / 8));
+            {
+                var s = new Shape(d, l, d % 16 == 0 ? d / 16 : d / 8);
+                if (Aspect(s) >= lo && Aspect(s) <= hi) list.Add(s);
+            }
         return list.DistinctBy(s => s.Name).ToList();
     }
+
+    private static double Aspect(Shape s) => (double)s.DModel / s.Layers;
 
     public static List<ExtraRun> Read(string path, LadderSpec spec)
     {
