@@ -8,14 +8,14 @@ namespace T2.Core.Fitting;
 public sealed record Approach1FitOptions
 {
     /// <summary>Random starts added to the 128-point grid (seeded); the paper uses 500 restarts in all.</summary>
-    public int RandomStarts { get; init; } = 372;
+    public int RandomStarts { get; set; } = 372;
     /// <summary>Include the 128-point grid (off for bootstrap resamples, which start from the full-data optimum instead).</summary>
-    public bool UseGrid { get; init; } = true;
-    public int Seed { get; init; } = 0;
-    public LbfgsOptions Solver { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-8, RelativeTolerance = 1e-12 };
-    public LbfgsOptions Polish { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
-    public double PolishWindow { get; init; } = 1e-6;
-    public bool Parallel { get; init; } = true;
+    public bool UseGrid { get; set; } = true;
+    public int Seed { get; set; } = 0;
+    public LbfgsOptions Solver { get; set; } = new() { MaxIterations = 5000, GradientTolerance = 1e-8, RelativeTolerance = 1e-12 };
+    public LbfgsOptions Polish { get; set; } = new() { MaxIterations = 5000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
+    public double PolishWindow { get; set; } = 1e-6;
+    public bool Parallel { get; set; } = true;
 }
 
 public sealed record Approach1FitResult

@@ -16,21 +16,21 @@ public enum Stage1Method
 
 public sealed record Approach2FitOptions
 {
-    public Stage1Method Stage1 { get; init; } = Stage1Method.EProfile;
-    public int ProfilePoints { get; init; } = 40;
+    public Stage1Method Stage1 { get; set; } = Stage1Method.EProfile;
+    public int ProfilePoints { get; set; } = 40;
     /// <summary>Random restarts over (log A, log B, α, β) per profiled E value (paper: 50+).</summary>
-    public int RestartsPerE { get; init; } = 60;
+    public int RestartsPerE { get; set; } = 60;
     /// <summary>Width of an isoFLOP group in decades of C = 6ND, for the inverse-variance weights (t2's reading).</summary>
-    public double IsoFlopBinDecades { get; init; } = 0.5;
-    public bool InverseVarianceWeights { get; init; } = true;
-    public int Seed { get; init; } = 0;
-    public LbfgsOptions Solver { get; init; } = new() { MaxIterations = 3000, GradientTolerance = 1e-9, RelativeTolerance = 1e-12 };
-    public LbfgsOptions Polish { get; init; } = new() { MaxIterations = 3000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
-    public bool Parallel { get; init; } = true;
+    public double IsoFlopBinDecades { get; set; } = 0.5;
+    public bool InverseVarianceWeights { get; set; } = true;
+    public int Seed { get; set; } = 0;
+    public LbfgsOptions Solver { get; set; } = new() { MaxIterations = 3000, GradientTolerance = 1e-9, RelativeTolerance = 1e-12 };
+    public LbfgsOptions Polish { get; set; } = new() { MaxIterations = 3000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
+    public bool Parallel { get; set; } = true;
     /// <summary>Stage-2 starts: the best sigmoid seeds × this θ3 grid × this θ4 grid.</summary>
-    public double[] Theta3Grid { get; init; } = [-4, -2, 0, 2, 4];
-    public double[] Theta4Grid { get; init; } = [-1, -0.3, 0, 0.3, 1];
-    public int SigmoidSeeds { get; init; } = 4;
+    public double[] Theta3Grid { get; set; } = [-4, -2, 0, 2, 4];
+    public double[] Theta4Grid { get; set; } = [-1, -0.3, 0, 0.3, 1];
+    public int SigmoidSeeds { get; set; } = 4;
 }
 
 public sealed record Stage1Result

@@ -5,10 +5,10 @@ namespace T2.Core.Fitting;
 /// <summary>Settings of the Chinchilla loss-law fit (t2-maths.md §3). Defaults reproduce Epoch's "replicate exactly" fit.</summary>
 public sealed record ChinchillaFitOptions
 {
-    public LossObjective Objective { get; init; } = LossObjective.HuberLog;
+    public LossObjective Objective { get; set; } = LossObjective.HuberLog;
 
     /// <summary>Huber threshold on log-loss residuals (HuberLog only). The loss is summed, never averaged.</summary>
-    public double HuberDelta { get; init; } = 1e-3;
+    public double HuberDelta { get; set; } = 1e-3;
 
     /// <summary>Start points in (a, b, e, α, β); null means <see cref="InitGrid.Chinchilla"/> (4,500 starts).</summary>
     public double[][]? Starts { get; init; }
@@ -20,22 +20,22 @@ public sealed record ChinchillaFitOptions
     /// Search stage, run from every start: scipy L-BFGS-B's default stopping rules (ftol 2.2e-9, gtol 1e-5,
     /// 15,000 iterations), i.e. the search Hoffmann et al. and Epoch ran.
     /// </summary>
-    public LbfgsOptions Solver { get; init; } = new() { MaxIterations = 15000, GradientTolerance = 1e-5, RelativeTolerance = 2.220446049250313e-9 };
+    public LbfgsOptions Solver { get; set; } = new() { MaxIterations = 15000, GradientTolerance = 1e-5, RelativeTolerance = 2.220446049250313e-9 };
 
     /// <summary>
     /// Polish stage: every start that ended within <see cref="PolishWindow"/> of the best is continued with tight
     /// tolerances, so the reported optimum is converged to full precision and the near-best count is meaningful.
     /// </summary>
-    public LbfgsOptions Polish { get; init; } = new() { MaxIterations = 5000, GradientTolerance = 1e-11, RelativeTolerance = 1e-15 };
+    public LbfgsOptions Polish { get; set; } = new() { MaxIterations = 5000, GradientTolerance = 1e-11, RelativeTolerance = 1e-15 };
 
     /// <summary>Relative window (× max(1, |f*|)) above the search-stage best within which starts are polished.</summary>
-    public double PolishWindow { get; init; } = 1e-5;
+    public double PolishWindow { get; set; } = 1e-5;
 
     /// <summary>Run starts in parallel (the result does not depend on it: each start is independent and the reduction is ordered).</summary>
-    public bool Parallel { get; init; } = true;
+    public bool Parallel { get; set; } = true;
 
     /// <summary>Starts whose objective is within this relative distance of the best count as "landed on the best".</summary>
-    public double NearBestTolerance { get; init; } = 1e-9;
+    public double NearBestTolerance { get; set; } = 1e-9;
 }
 
 /// <summary>Initialisation grids in the LSE parameterisation x = (a, b, e, α, β).</summary>

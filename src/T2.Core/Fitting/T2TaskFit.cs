@@ -6,16 +6,16 @@ namespace T2.Core.Fitting;
 
 public sealed record T2FitOptions
 {
-    public bool Approach1 { get; init; } = true;
-    public bool Approach2 { get; init; } = true;
+    public bool Approach1 { get; set; } = true;
+    public bool Approach2 { get; set; } = true;
     /// <summary>k grid; null = 1, 2, 4, … up to the largest power of two ≤ the fewest samples (counts) or ≤ 1024 (NLL).</summary>
     public double[]? KGrid { get; init; }
-    public CountTarget Target { get; init; } = CountTarget.Aggregate;
-    public Approach1FitOptions A1 { get; init; } = new();
-    public Approach2FitOptions A2 { get; init; } = new();
-    public int Bootstrap { get; init; } = 0;
-    public int Seed { get; init; } = 0;
-    public double Level { get; init; } = 0.95;
+    public CountTarget Target { get; set; } = CountTarget.Aggregate;
+    public Approach1FitOptions A1 { get; set; } = new();
+    public Approach2FitOptions A2 { get; set; } = new();
+    public int Bootstrap { get; set; } = 0;
+    public int Seed { get; set; } = 0;
+    public double Level { get; set; } = 0.95;
 }
 
 /// <summary>Per-checkpoint curves and Beta diagnostic, as fitted.</summary>

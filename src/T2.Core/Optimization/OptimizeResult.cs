@@ -35,13 +35,13 @@ public sealed record OptimizeResult(
 public sealed record LbfgsOptions
 {
     /// <summary>Memory (number of correction pairs).</summary>
-    public int Memory { get; init; } = 10;
-    public int MaxIterations { get; init; } = 1000;
+    public int Memory { get; set; } = 10;
+    public int MaxIterations { get; set; } = 1000;
     /// <summary>Stop when max |projected gradient| ≤ this.</summary>
-    public double GradientTolerance { get; init; } = 1e-10;
+    public double GradientTolerance { get; set; } = 1e-10;
     /// <summary>Stop when the relative decrease of f over one iteration is ≤ this (scipy's ftol).</summary>
-    public double RelativeTolerance { get; init; } = 1e-14;
-    public int MaxLineSearchSteps { get; init; } = 40;
+    public double RelativeTolerance { get; set; } = 1e-14;
+    public int MaxLineSearchSteps { get; set; } = 40;
 
     public static LbfgsOptions Default { get; } = new();
 }

@@ -12,8 +12,8 @@ public sealed record CheckpointInfo
     public const string FormatName = "t2-testbed";
     public const int CurrentVersion = 1;
 
-    public string Format { get; init; } = FormatName;
-    public int Version { get; init; } = CurrentVersion;
+    public string Format { get; set; } = FormatName;
+    public int Version { get; set; } = CurrentVersion;
     public required ModelConfig Model { get; init; }
     public required int WorldSeed { get; init; }
     public required WorldOptions World { get; init; }
@@ -27,8 +27,8 @@ public sealed record CheckpointInfo
     public long StreamDocument { get; init; }
     public int StreamOffset { get; init; }
     public bool Finished { get; init; }
-    public double FinalLoss { get; init; } = double.NaN;
-    public List<double[]> LossHistory { get; init; } = [];
+    public double FinalLoss { get; set; } = double.NaN;
+    public List<double[]> LossHistory { get; set; } = [];
     /// <summary>Null for a pretrained (base) checkpoint; for a fine-tuned one, where it came from and how it was made.
     /// Model, world, vocabulary, Train and TokensSeen stay the base's: D in the evidence is pretraining tokens.</summary>
     public T2.Testbed.Training.PostTraining? PostTraining { get; init; }

@@ -35,29 +35,29 @@ public sealed record RepeatedRun(string Label, Shape Shape, long Tokens, long Un
 /// <summary>Settings shared by every run's training (the per-run token budget comes from the ladder point).</summary>
 public sealed record LadderTrain
 {
-    public int Batch { get; init; } = 16;
-    public int Sequence { get; init; } = 64;
-    public double LearningRate { get; init; } = 4e-3;
-    public double WarmupFraction { get; init; } = 0.05;
-    public double WeightDecay { get; init; } = 0.1;
+    public int Batch { get; set; } = 16;
+    public int Sequence { get; set; } = 64;
+    public double LearningRate { get; set; } = 4e-3;
+    public double WarmupFraction { get; set; } = 0.05;
+    public double WeightDecay { get; set; } = 0.1;
     /// <summary>A resumable checkpoint this often (a killed run loses at most this much training).</summary>
-    public double CheckpointSeconds { get; init; } = 20;
+    public double CheckpointSeconds { get; set; } = 20;
 }
 
 /// <summary>The isoFLOP rule: at each budget C, every shape whose D/N = C/(6N²) lies in [min, max] tokens per parameter.</summary>
 public sealed record IsoFlopRule
 {
-    public double MinTokensPerParam { get; init; } = 2;
-    public double MaxTokensPerParam { get; init; } = 120;
-    public int MinSizes { get; init; } = 5;
+    public double MinTokensPerParam { get; set; } = 2;
+    public double MaxTokensPerParam { get; set; } = 120;
+    public int MinSizes { get; set; } = 5;
 }
 
 /// <summary>Evaluation of each finished run: answer likelihood always; sampling with n and temperature when n &gt; 0.</summary>
 public sealed record LadderEval
 {
     public int SampleN { get; init; }
-    public double Temperature { get; init; } = 1.0;
-    public int SampleSeed { get; init; } = 0;
+    public double Temperature { get; set; } = 1.0;
+    public int SampleSeed { get; set; } = 0;
 }
 
 /// <summary>
@@ -67,35 +67,35 @@ public sealed record LadderEval
 /// <summary>Post-training of every checkpoint (issue 11; the paper's RQ3): the same settings and steps for each.</summary>
 public sealed record LadderFinetune
 {
-    public int Epochs { get; init; } = 6;
-    public double LearningRate { get; init; } = 2e-4;
-    public int Batch { get; init; } = 8;
-    public int TrainQuestions { get; init; } = 200;
-    public int Seed { get; init; } = 1;
+    public int Epochs { get; set; } = 6;
+    public double LearningRate { get; set; } = 2e-4;
+    public int Batch { get; set; } = 8;
+    public int TrainQuestions { get; set; } = 200;
+    public int Seed { get; set; } = 1;
 }
 
 public sealed record LadderSpec
 {
-    public string Name { get; init; } = "custom";
+    public string Name { get; set; } = "custom";
     public int WorldSeed { get; init; }
-    public WorldOptions World { get; init; } = new();
-    public LadderTrain Train { get; init; } = new();
-    public List<Shape> Shapes { get; init; } = [];
-    public List<double> Budgets { get; init; } = [];
-    public IsoFlopRule Isoflop { get; init; } = new();
-    public List<OvertrainedRun> Overtrained { get; init; } = [];
-    public List<ExtraRun> Extra { get; init; } = [];
+    public WorldOptions World { get; set; } = new();
+    public LadderTrain Train { get; set; } = new();
+    public List<Shape> Shapes { get; set; } = [];
+    public List<double> Budgets { get; set; } = [];
+    public IsoFlopRule Isoflop { get; set; } = new();
+    public List<OvertrainedRun> Overtrained { get; set; } = [];
+    public List<ExtraRun> Extra { get; set; } = [];
     /// <summary>Runs on repeated data, for the data-wall law (DIR/evidence-repeated.csv; every seed of <see cref="Seeds"/>).</summary>
-    public List<RepeatedRun> Repeated { get; init; } = [];
-    public LadderEval Eval { get; init; } = new();
-    public List<int> Seeds { get; init; } = [1];
+    public List<RepeatedRun> Repeated { get; set; } = [];
+    public LadderEval Eval { get; set; } = new();
+    public List<int> Seeds { get; set; } = [1];
     /// <summary>Seeds of the extra (planned) points: RQ1 needs the seed spread of the models it confirms.</summary>
-    public List<int> ExtraSeeds { get; init; } = [1, 2];
+    public List<int> ExtraSeeds { get; set; } = [1, 2];
     /// <summary>Runs trained side by side (0: chosen from the core count).</summary>
     public int Parallel { get; init; }
     /// <summary>Post-training variants to make of every checkpoint: "ft", "sft" (none by default).</summary>
-    public List<string> PostTrain { get; init; } = [];
-    public LadderFinetune Finetune { get; init; } = new();
+    public List<string> PostTrain { get; set; } = [];
+    public LadderFinetune Finetune { get; set; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -107,7 +107,8 @@ public sealed record LadderSpec
 
     public string ToJson() => JsonSerializer.Serialize(this, T2.IO.JsonTypes.Of<LadderSpec>(Json));
 
-    /// <summary>Reads a spec file; any malformed, unknown or missing field is a <see cref="LadderSpecException"/> naming it.</summary>
+    /// <summary>Reads a spec file; a missing field takes its default (a spec written before a dial existed reads as the
+    /// world it was written for), a malformed, unknown or out-of-range one is a <see cref="LadderSpecException"/> naming it.</summary>
     public static LadderSpec Load(string path)
     {
         string text;

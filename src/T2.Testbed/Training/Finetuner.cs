@@ -15,16 +15,16 @@ public enum PostTrainMode { Ft, Sft }
 /// </summary>
 public sealed record FinetuneOptions
 {
-    public PostTrainMode Mode { get; init; } = PostTrainMode.Ft;
-    public string[] Families { get; init; } = [.. SyntheticWorld.Families];
-    public int Epochs { get; init; } = 6;
-    public double LearningRate { get; init; } = 2e-4;
-    public int Batch { get; init; } = 8;
+    public PostTrainMode Mode { get; set; } = PostTrainMode.Ft;
+    public string[] Families { get; set; } = [.. SyntheticWorld.Families];
+    public int Epochs { get; set; } = 6;
+    public double LearningRate { get; set; } = 2e-4;
+    public int Batch { get; set; } = 8;
     /// <summary>Training-split questions per family.</summary>
-    public int TrainQuestions { get; init; } = 200;
-    public int Seed { get; init; } = 1;
-    public double GradClip { get; init; } = 1.0;
-    public double CheckpointSeconds { get; init; } = 30;
+    public int TrainQuestions { get; set; } = 200;
+    public int Seed { get; set; } = 1;
+    public double GradClip { get; set; } = 1.0;
+    public double CheckpointSeconds { get; set; } = 30;
 
     public string? Problem()
     {
@@ -52,9 +52,9 @@ public sealed record PostTraining
     /// <summary>Tokens through the model (padding excluded) and their FLOPs at 6·N per token.</summary>
     public long Tokens { get; init; }
     public double Flops { get; init; }
-    public double FinalLoss { get; init; } = double.NaN;
+    public double FinalLoss { get; set; } = double.NaN;
     /// <summary>The smoothed loss at the last save, so a resumed run reports what an uninterrupted one would.</summary>
-    public double RunningLoss { get; init; } = double.NaN;
+    public double RunningLoss { get; set; } = double.NaN;
 }
 
 /// <summary>

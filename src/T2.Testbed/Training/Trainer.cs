@@ -8,15 +8,15 @@ namespace T2.Testbed.Training;
 /// <summary>Settings of one training run (nanoGPT's train.py block). Saved in the checkpoint.</summary>
 public sealed record TrainOptions
 {
-    public long Tokens { get; init; } = 5_000_000;     // training budget D (tokens of inputs processed)
-    public int Batch { get; init; } = 16;              // B sequences per step
-    public int Sequence { get; init; } = 64;           // T tokens per sequence
-    public double LearningRate { get; init; } = 3e-3;  // peak, after warm-up
-    public double WarmupFraction { get; init; } = 0.05;
-    public double WeightDecay { get; init; } = 0.1;    // on matrices only
-    public double GradClip { get; init; } = 1.0;       // global norm
-    public int Seed { get; init; } = 1;                // initialisation
-    public double CheckpointSeconds { get; init; } = 30;
+    public long Tokens { get; set; } = 5_000_000;     // training budget D (tokens of inputs processed)
+    public int Batch { get; set; } = 16;              // B sequences per step
+    public int Sequence { get; set; } = 64;           // T tokens per sequence
+    public double LearningRate { get; set; } = 3e-3;  // peak, after warm-up
+    public double WarmupFraction { get; set; } = 0.05;
+    public double WeightDecay { get; set; } = 0.1;    // on matrices only
+    public double GradClip { get; set; } = 1.0;       // global norm
+    public int Seed { get; set; } = 1;                // initialisation
+    public double CheckpointSeconds { get; set; } = 30;
     /// <summary>A finite corpus (the data wall): the first documents of the world holding at least this many tokens,
     /// repeated in order for as many epochs as the token budget needs. 0: the endless stream, every token unique.</summary>
     public long UniqueTokens { get; init; }

@@ -8,18 +8,18 @@ namespace T2.Testbed.World;
 public sealed record WorldOptions
 {
     /// <summary>Syllable tokens from which invented names are spelled (at most <see cref="SyntheticWorld.MaxSyllables"/>).</summary>
-    public int Syllables { get; init; } = 32;
+    public int Syllables { get; set; } = 32;
 
     /// <summary>Knowledge recall: invented entities with one capital each.</summary>
-    public int Entities { get; init; } = 240;
+    public int Entities { get; set; } = 240;
     /// <summary>Zipf exponent of fact frequency: fact i appears with weight 1/(i+1)^s, so rare facts need more data or capacity.</summary>
-    public double ZipfExponent { get; init; } = 1.0;
+    public double ZipfExponent { get; set; } = 1.0;
     /// <summary>Syllables per answer name (capitals, analogy objects): the answer space is Syllables^AnswerSyllables.</summary>
-    public int AnswerSyllables { get; init; } = 3;
+    public int AnswerSyllables { get; set; } = 3;
 
     /// <summary>Arithmetic: column addition of two numbers of MinDigits..MaxDigits digits, written least significant digit first.</summary>
-    public int MinDigits { get; init; } = 2;
-    public int MaxDigits { get; init; } = 4;
+    public int MinDigits { get; set; } = 2;
+    public int MaxDigits { get; set; } = 4;
     /// <summary>
     /// Digits of the second operand (0: as many as the first). A short addend keeps the work — the columns to add and the
     /// carry to propagate — while the long operand's copied digits make the answer space large: 4-digit + 2-digit sums
@@ -31,25 +31,25 @@ public sealed record WorldOptions
     /// is the product of the parts', so two 2-digit sums take 179² = 32,041 answers (54 uniform guesses: 0.17 %) while
     /// each part stays the short sum these models learn (1, the default: one sum).
     /// </summary>
-    public int Sums { get; init; } = 1;
+    public int Sums { get; set; } = 1;
 
     /// <summary>Analogy: invented roles, each with a tool and a home; an analogy's example pair says which relation is asked.</summary>
-    public int Roles { get; init; } = 60;
+    public int Roles { get; set; } = 60;
 
     /// <summary>
     /// Spatial: questions ask the whole containment path of an object MinHops..MaxHops levels deep. By default over a fixed
     /// map of <see cref="Places"/> invented places learned from the stream ("ve lor in ka mo ."; Zipf-frequent facts);
     /// with <see cref="SpatialInContext"/>, over fresh chains stated in the prompt, shuffled among distractor chains.
     /// </summary>
-    public int MinHops { get; init; } = 2;
-    public int MaxHops { get; init; } = 3;
-    public int Distractors { get; init; } = 2;
-    public int Places { get; init; } = 160;
+    public int MinHops { get; set; } = 2;
+    public int MaxHops { get; set; } = 3;
+    public int Distractors { get; set; } = 2;
+    public int Places { get; set; } = 160;
     public bool SpatialInContext { get; init; }
 
     /// <summary>Fraction of documents that are filler text.</summary>
-    public double FillerFraction { get; init; } = 0.1;
-    public int QuestionsPerFamily { get; init; } = 100;
+    public double FillerFraction { get; set; } = 0.1;
+    public int QuestionsPerFamily { get; set; } = 100;
 
     /// <summary>The first field that makes no world, named as in the ladder spec, with the reason; null when all is well.</summary>
     public string? Problem()
