@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures issue 2's speed figures on this machine. Run from the repository root with ../shared beside it.
+# Measures issue 2's speed figures on this machine. Run from the repository root.
 set -euo pipefail
-DATA=../shared/data/epoch_chinchilla/chinchilla_fig4_points.csv
+DATA=data/epoch_chinchilla/chinchilla_fig4_points.csv
 dotnet build -c Release src/T2.Cli >/dev/null
 T2="dotnet src/T2.Cli/bin/Release/net10.0/t2.dll"
 # The NativeAOT binary (tools/publish-native.sh; "native": this machine's instruction set), built once.

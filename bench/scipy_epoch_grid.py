@@ -2,7 +2,7 @@
 """Reference timing for issue 2's speed target: Epoch's 'replicate exactly' fit with scipy's L-BFGS-B
 (summed Huber, delta = 1e-3, on log-loss residuals; LSE parameterisation; the 4,500-point grid; best kept), once with
 scipy's default finite-difference gradient (as Epoch's notebook calls it) and once with the analytic gradient (jac=True).
-Needs Debian's python3-scipy. Usage: /usr/bin/python3 bench/scipy_epoch_grid.py ../shared/data/epoch_chinchilla/chinchilla_fig4_points.csv [fd|analytic|both]"""
+Needs Debian's python3-scipy. Usage: /usr/bin/python3 bench/scipy_epoch_grid.py data/epoch_chinchilla/chinchilla_fig4_points.csv [fd|analytic|both]"""
 import csv, sys, time, itertools
 import numpy as np
 from scipy.optimize import minimize

@@ -2,11 +2,11 @@
 # Smoke test of a published t2 binary (tools/publish-native.sh): every subsystem a NativeAOT build could break (JSON
 # through the source-generated contexts, the Kestrel server, SkiaSharp's PNGs, YAML, training) run end to end, and the
 # loss fit compared byte for byte with the JIT build's. Usage: bash tools/native-smoke.sh BINARY   (from the repo root,
-# ../shared beside it, after `dotnet build -c Release`).
+# after `dotnet build -c Release`).
 set -euo pipefail
 T2="$(readlink -f "$1")"
 JIT="dotnet src/T2.Cli/bin/Release/net10.0/t2.dll"
-EPOCH=../shared/data/epoch_chinchilla/chinchilla_fig4_points.csv
+EPOCH=data/epoch_chinchilla/chinchilla_fig4_points.csv
 W="$(mktemp -d)"; trap 'kill $SERVER 2>/dev/null || true; rm -rf "$W"' EXIT; SERVER=""
 step() { echo "native-smoke: $*"; }
 

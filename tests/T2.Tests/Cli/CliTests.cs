@@ -27,7 +27,7 @@ public class CliTests : IDisposable
 
     private string Write(string name, string text) { var p = Path.Combine(_dir, name); File.WriteAllText(p, text); return p; }
 
-    private static string Epoch => SharedData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv");
+    private static string Epoch => RepoData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv");
 
     [Fact]
     public void FitLoss_Json_HasTheDocumentedTopLevelFields_AndEpochValues()
@@ -56,7 +56,7 @@ public class CliTests : IDisposable
     [Fact]
     public void FitLoss_DerivesD_FromFlops_AndReadsJsonl()
     {
-        var lines = SharedData.Rows("epoch_chinchilla/chinchilla_fig4_points.csv").Where(x => x["used_in_epoch_fit"] == "1")
+        var lines = RepoData.Rows("epoch_chinchilla/chinchilla_fig4_points.csv").Where(x => x["used_in_epoch_fit"] == "1")
             .Select(x => $"{{\"params\": {x["N_params"]}, \"C_flops\": {x["C_flops"]}, \"loss\": {x["loss"]}}}");
         var p = Write("runs.jsonl", string.Join("\n", lines));
         var r = CliRun.Of("fit", "loss", "--data", p, "--json");
@@ -69,7 +69,7 @@ public class CliTests : IDisposable
     [Fact]
     public void PassK_Json_ReproducesBrownMeans()
     {
-        var r = CliRun.Of("passk", "--data", SharedData.PathOf("pass_at_k/brown2024_pythia_math_per_problem.csv"), "--k", "1,100,10000", "--group", "model", "--json");
+        var r = CliRun.Of("passk", "--data", RepoData.PathOf("pass_at_k/brown2024_pythia_math_per_problem.csv"), "--k", "1,100,10000", "--group", "model", "--json");
         Assert.Equal(0, r.Code);
         using var doc = JsonDocument.Parse(r.Out);
         var rows = doc.RootElement.EnumerateArray().ToList();

@@ -6,12 +6,8 @@ public class ImportTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("t2-import-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string Example(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "t2.sln"))) dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "examples", "import", name);
-    }
+    private static string Example(string name) =>
+        Path.Combine(RepoData.RepoRoot, "examples", "import", name);
 
     private string Out(string name) => Path.Combine(_dir, name);
     private static readonly string[] Model = ["--checkpoint", "m1", "--params", "1.4e9", "--tokens", "3e11"];

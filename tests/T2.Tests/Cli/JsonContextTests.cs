@@ -54,7 +54,7 @@ public class JsonContextTests : IDisposable
     public void LossFitFile_WrittenFromGeneratedMetadata_IsWhatReflectionWrites()
     {
         string path = Path.Combine(_dir, "loss.json");
-        var r = CliRun.Of("fit", "loss", "--data", SharedData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv"),
+        var r = CliRun.Of("fit", "loss", "--data", RepoData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv"),
             "--where", "used_in_epoch_fit=1", "--grid", "random:200", "--bootstrap", "10", "--cv", "sizes", "--out", path);
         Assert.Equal(0, r.Code);
         string text = File.ReadAllText(path);

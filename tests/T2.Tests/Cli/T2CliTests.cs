@@ -11,7 +11,7 @@ public class T2CliTests : IDisposable
     private string P(string name) => Path.Combine(_dir, name);
     private string Write(string name, string text) { File.WriteAllText(P(name), text); return P(name); }
 
-    private static readonly string Gsm = SharedData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
+    private static readonly string Gsm = RepoData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
     private static readonly string[] GsmCols = ["--n-col", "N_params_non_embedding", "--d-col", "D_tokens_seen", "--checkpoint-col", "model_nickname"];
 
     private static readonly Lazy<(string Path, CliRun Run)> GsmFit = new(() =>
@@ -149,12 +149,8 @@ public class T2CliTests : IDisposable
         Assert.Equal(2, CliRun.Of("frontier", "--fit", path, "--c-inf", "1e11", "--stop-on-success", "--adaptive-k", "--out", P("x")).Code);
     }
 
-    private static string Hardware(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "t2.sln"))) dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "examples", "hardware", name);
-    }
+    private static string Hardware(string name) =>
+        Path.Combine(RepoData.RepoRoot, "examples", "hardware", name);
 
     [Fact]
     public void Plan_Hardware_ShowsFlopAndDollarOptimaSideBySide_WithinTheBudgets()
@@ -291,7 +287,7 @@ public class T2CliNonConvergenceTests
         var dir = Directory.CreateTempSubdirectory("t2-nc-").FullName;
         try
         {
-            var gsm = SharedData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
+            var gsm = RepoData.PathOf("pass_at_k/pythia_checkpoints_gsm8k_per_problem.csv");
             var r = CliRun.Of("fit", "t2", "--data", gsm, "--n-col", "N_params_non_embedding", "--d-col", "D_tokens_seen", "--checkpoint-col", "model_nickname",
                 "--approach", "1", "--max-iterations", "1", "--out", Path.Combine(dir, "f.json"));
             Assert.Equal(1, r.Code);

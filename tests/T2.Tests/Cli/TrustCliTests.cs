@@ -10,8 +10,8 @@ public class TrustCliTests : IDisposable
     private string P(string name) => Path.Combine(_dir, name);
     private string Write(string name, string text) { File.WriteAllText(P(name), text); return P(name); }
 
-    private static readonly string Epoch = SharedData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv");
-    private static readonly string Porian = SharedData.PathOf("porian2024/isoflop_points.csv");
+    private static readonly string Epoch = RepoData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv");
+    private static readonly string Porian = RepoData.PathOf("porian2024/isoflop_points.csv");
 
     // A synthetic count ladder from a known Beta world: 4 sizes × 3 token counts, 40 questions, 64 samples each.
     private static string Ladder(int sizes = 4)
@@ -134,7 +134,7 @@ public class TrustCliTests : IDisposable
         Assert.Equal(0, r.Code);
         using var doc = JsonDocument.Parse(r.Out);
         var cv = doc.RootElement.GetProperty("cv");
-        int sizes = SharedData.Rows("epoch_chinchilla/chinchilla_fig4_points.csv").Where(x => x["used_in_epoch_fit"] == "1").Select(x => x["N_params"]).Distinct().Count();
+        int sizes = RepoData.Rows("epoch_chinchilla/chinchilla_fig4_points.csv").Where(x => x["used_in_epoch_fit"] == "1").Select(x => x["N_params"]).Distinct().Count();
         Assert.Equal(sizes, cv.GetProperty("folds").GetArrayLength());
         Assert.True(cv.GetProperty("seconds").GetDouble() >= 0);
         // Leaving out all but two sizes cannot be fitted: impossible, not a 3,754,151 % error.

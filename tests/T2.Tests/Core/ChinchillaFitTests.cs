@@ -7,7 +7,7 @@ public class ChinchillaFitTests
 {
     private static readonly Lazy<ChinchillaFitResult> EpochFit = new(() =>
     {
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         return ChinchillaFit.Fit(n, d, l);
     });
 
@@ -33,7 +33,7 @@ public class ChinchillaFitTests
     public void HoffmannPublishedParameters_FitTheDataWorse_ThanTheRefit()
     {
         // Epoch's finding: Hoffmann et al.'s published law is far from the optimum of this data.
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         var f = new ChinchillaObjective(n, d, l, default, LossObjective.HuberLog, 1e-3);
         var hoffmann = ChinchillaFit.FromLaw(new ChinchillaLaw(1.693374, 406.4010, 410.7228, 0.33917084, 0.2849083));
         double fh = f.Evaluate(hoffmann, new double[5]);
@@ -44,7 +44,7 @@ public class ChinchillaFitTests
     [Fact]
     public void Objective_Gradient_MatchesFiniteDifferences()
     {
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         foreach (var kind in new[] { LossObjective.HuberLog, LossObjective.SquaredError })
         {
             // δ = 0.5 puts most residuals in the smooth quadratic zone so central differences are meaningful.
@@ -111,7 +111,7 @@ public class ChinchillaFitTests
     [Fact]
     public void SquaredError_MultiStartAndVariableProjection_ReachTheSameOptimum()
     {
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         var o = new ChinchillaFitOptions { Objective = LossObjective.SquaredError };
         var ms = MultiStart.RunAndPolish(() => new ChinchillaObjective(n, d, l, default, LossObjective.SquaredError, 0),
             InitGrid.Chinchilla(), o.Solver, o.Polish, o.PolishWindow, true);
@@ -160,7 +160,7 @@ public class ChinchillaFitTests
     {
         // The bootstrap fits resamples from the full-data optimum plus 26 nearby starts instead of 4,500 starts;
         // on a sample of Epoch resamples that must land on the same optimum as the full grid.
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         var full = EpochFit.Value;
         var rng = new Random(11);
         double meanLogN = n.Average(Math.Log), meanLogD = d.Average(Math.Log);
@@ -179,7 +179,7 @@ public class ChinchillaFitTests
     [Fact]
     public void Bootstrap_IsDeterministicForASeed_AndCoversTheEstimate()
     {
-        var (n, d, l) = SharedData.EpochPoints();
+        var (n, d, l) = RepoData.EpochPoints();
         var full = EpochFit.Value;
         var o = new BootstrapOptions { Resamples = 60, Seed = 5, Budgets = [1e23] };
         var a = ChinchillaBootstrap.Run(n, d, l, new ChinchillaFitOptions(), full, o);

@@ -126,9 +126,9 @@ public class PassAtKTests
     public void BrownPythiaMath_MeanPassAtK_MatchesPublishedCurves_To1e6()
     {
         // Brown et al. 2024 per-problem counts (10,000 samples each) → every published mean pass@k, k = 1 … 10,000.
-        var perProblem = SharedData.Rows("pass_at_k/brown2024_pythia_math_per_problem.csv").GroupBy(r => r["model"])
+        var perProblem = RepoData.Rows("pass_at_k/brown2024_pythia_math_per_problem.csv").GroupBy(r => r["model"])
             .ToDictionary(g => g.Key, g => (N: g.Select(r => (long)r.D("num_samples")).ToArray(), C: g.Select(r => (long)r.D("num_correct")).ToArray()));
-        var published = SharedData.Rows("pass_at_k/brown2024_pythia_math_mean_pass_at_k.csv");
+        var published = RepoData.Rows("pass_at_k/brown2024_pythia_math_mean_pass_at_k.csv");
         Assert.True(published.Count > 700);
         foreach (var row in published)
         {

@@ -2,23 +2,27 @@ using System.Globalization;
 
 namespace T2.Tests;
 
-/// <summary>Locates ../shared/data (beside the repository, as CI places it) and reads simple CSV columns.</summary>
-public static class SharedData
+/// <summary>Locates the repository's data/ folder (the public data sets, issue 13) and reads simple CSV columns.</summary>
+public static class RepoData
 {
+    /// <summary>The repository root: the nearest folder above the test binary holding t2.sln.</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    // After RepoRoot: static initialisers run in declaration order.
     public static string Root { get; } = Find();
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "t2.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("t2.sln not found above " + AppContext.BaseDirectory);
+    }
 
     private static string Find()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate) && dir.GetDirectories(".git").Length == 0) return candidate;
-            var sibling = Path.Combine(dir.FullName, "..", "shared", "data");
-            if (File.Exists(Path.Combine(dir.FullName, "t2.sln")) && Directory.Exists(sibling)) return Path.GetFullPath(sibling);
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared/data not found beside the repository (CI places shared/ next to the clone).");
+        var data = Path.Combine(RepoRoot, "data");
+        if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"{data} not found (the repository's data sets).");
+        return data;
     }
 
     public static string PathOf(string relative) => System.IO.Path.Combine(Root, relative);
