@@ -93,7 +93,7 @@ public static class FitDataWallCommand
         return x.Reference ?? r.Base.Predict(x.N, x.D);
     }
 
-    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—";
+    private static string Pct(double v) => Format.Percent(v);
 
     private static void Render(IAnsiConsole console, List<DataWallFitResult> results, string path)
     {

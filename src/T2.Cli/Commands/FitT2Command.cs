@@ -124,7 +124,8 @@ public static class FitT2Command
             var doc = new FitFile.Doc(FitFileIo.Schema, "t2", "t2", DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 new FitFile.DataInfo(s.Data, FitFileIo.Sha256(s.Data), part.Rows.Rows.Count, tasks.Values.Sum(v => v.Count),
                     s.Columns.N ?? table.FirstPresent(EvidenceData.EvidenceNNames) ?? "",
-                    s.Columns.D ?? table.FirstPresent(EvidenceData.EvidenceDNames) ?? $"{s.Columns.C ?? table.FirstPresent(LossData.CNames)}/6N"),
+                    s.Columns.D ?? table.FirstPresent(EvidenceData.EvidenceDNames) ?? $"{s.Columns.C ?? table.FirstPresent(LossData.CNames)}/6N",
+                    EvidenceData.CheckpointsByKind(part.Rows, s.Columns.Checkpoint)),
                 optionsNode.DeepClone().AsObject(),
                 results.Select(r => FitFile.ToDoc(r, s.Level, cvs.TryGetValue(r.Task, out var c) ? c : null)).ToList())
             { Variant = part.Variant, PostTrainingTokens = part.PostTrainingTokens };

@@ -53,6 +53,8 @@ public static class LadderCommand
             $"{spec.Budgets.Count} budgets, {plan.Runs.Count(r => r.Kind == RunKind.Overtrained)} overtrained, {plan.Runs.Count(r => r.Kind == RunKind.Extra)} extra" +
             (spec.Repeated.Count > 0 ? $", {plan.Runs.Count(r => r.Kind == RunKind.Repeated)} on repeated data → evidence-repeated.csv" : "") + "), " +
             $"{T2.Core.Health.Num.G(plan.Runs.Sum(r => r.Flops))} training FLOPs; N counts every parameter (the tied output head included, as the FLOPs do).");
+        // The runs finished before this call: a rerun (and the demo's second ladder stage) lists only what it trained.
+        var finishedBefore = LadderRunner.Records(s.Out, spec).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         LadderResult result = null!;
         if (s.Json || Console.IsErrorRedirected)
         {
@@ -98,13 +100,13 @@ public static class LadderCommand
             }));
             return 0;
         }
-        var t = new Table().AddColumn("run").AddColumn("kind").AddColumn(new TableColumn("N").RightAligned()).AddColumn(new TableColumn("D").RightAligned())
-            .AddColumn(new TableColumn("D/N").RightAligned()).AddColumn(new TableColumn("C").RightAligned()).AddColumn(new TableColumn("loss").RightAligned())
-            .AddColumn(new TableColumn("tok/s").RightAligned());
-        foreach (var r in records)
-            t.AddRow(Markup.Escape(r.Id), r.Kind, T2.Core.Health.Num.G(r.N), T2.Core.Health.Num.G(r.Tokens), ((double)r.Tokens / r.N).ToString("0", CultureInfo.InvariantCulture),
-                T2.Core.Health.Num.G(r.CTrain), r.FinalLoss.ToString("F3", CultureInfo.InvariantCulture), r.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture));
-        ctx.Console.Write(t);
+        var trainedNow = records.Where(r => !finishedBefore.Contains(r.Id)).ToList();
+        // Through Tables.Write: a table when it fits the console, one line per run when it does not (piped, 80 columns).
+        Tables.Write(ctx.Console, ["run", "kind", "N", "D", "D/N", "C", "loss", "tok/s"],
+            trainedNow.Select(r => new[] { Markup.Escape(r.Id), r.Kind, T2.Core.Health.Num.G(r.N), T2.Core.Health.Num.G(r.Tokens),
+                ((double)r.Tokens / r.N).ToString("0", CultureInfo.InvariantCulture), T2.Core.Health.Num.G(r.CTrain),
+                r.FinalLoss.ToString("F3", CultureInfo.InvariantCulture), r.TokensPerSecond.ToString("N0", CultureInfo.InvariantCulture) }).ToList(),
+            new HashSet<int> { 2, 3, 4, 5, 6, 7 });
         ctx.Console.MarkupLine($"{result.Trained} run(s) trained, {result.Skipped} already finished, in {result.Seconds:F0} s; " +
             $"overall {T2.Core.Health.Num.G(result.OverallFlopsPerSecond)} FLOP/s with {result.Parallel} side by side (best single run {T2.Core.Health.Num.G(result.BestSingleRunFlopsPerSecond)} FLOP/s)");
         ctx.Console.MarkupLine($"evidence → {Markup.Escape(result.EvidencePath)}{(result.SamplesPath is { } s2 ? $", samples → {Markup.Escape(s2)}" : "")}");

@@ -19,7 +19,10 @@ namespace T2.Cli.Commands;
 /// </summary>
 public static class ValidateCommand
 {
-    public sealed record Settings(string Ladder, string? Out, double? CInf, int Starts, int Bootstrap, bool Json, string? Variant = null);
+    /// <param name="NextStepHint">Print the command that trains the planned models when none are measured yet (off in the
+    /// demo, which runs that step itself).</param>
+    public sealed record Settings(string Ladder, string? Out, double? CInf, int Starts, int Bootstrap, bool Json, string? Variant = null,
+        bool NextStepHint = true);
 
     public static Command Build(CliContext ctx)
     {
@@ -129,6 +132,9 @@ public static class ValidateCommand
         if (s.Json) { ctx.Out.WriteLine(text); return 0; }
         Render(ctx.Console, result, guess);
         if (post is not null) RenderPost(ctx.Console, post);
+        if (s.NextStepHint && result.Rq1.All(x => x.Planned.Measured is null))
+            ctx.Console.MarkupLine(Markup.Escape($"next: train the planned models with 't2 testbed ladder --spec {specPath} --out {dir} " +
+                $"--extra-from {PlanPath(dir, variant)}', then validate again (RQ1 measured)."));
         ctx.Console.MarkupLine($"fit (isoFLOP runs only) → {Markup.Escape(FitPath(dir, variant))}; plan at C_train = {Num.G(cTrain)}, C_inf = {Num.G(cInf)} → {Markup.Escape(PlanPath(dir, variant))}; validation → {Markup.Escape(outPath)} ({sw.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }
@@ -308,13 +314,12 @@ public static class ValidateCommand
 
     private static void Render(IAnsiConsole console, LadderValidationResult r, List<(string Family, double K, double Floor)> guess)
     {
-        static string P(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—";
         console.MarkupLine($"[bold]Validation[/] at C_train = {Num.G(r.CTrain)} FLOPs, C_inf = {Num.G(r.CInf)} FLOPs per token (k = C_inf/2N)");
         console.MarkupLine("guessing floor (k uniform guesses of the answer's form, at the ladder's largest k): " +
             string.Join(", ", guess.Select(g => $"{g.Family} {Format.Accuracy(g.Floor)} at k = {g.K:0}")));
         console.MarkupLine("\n[bold]RQ2[/]: fit on isoFLOP runs, predict the overtrained runs (paper: 2.8 % Approach 1 on NLL, 8.4 % Approach 2 on accuracy, both over)");
         Tables.Write(console, ["task", "approach", "metric", "runs", "mean |rel. error|", "signed"],
-            r.Rq2.Select(x => new[] { x.Task, x.Approach, x.Metric, x.Runs.ToString(CultureInfo.InvariantCulture), P(x.RelativeError), P(x.SignedRelativeError) }).ToList(),
+            r.Rq2.Select(x => new[] { x.Task, x.Approach, x.Metric, x.Runs.ToString(CultureInfo.InvariantCulture), Format.Percent(x.RelativeError), Format.Percent(x.SignedRelativeError) }).ToList(),
             new HashSet<int> { 3, 4, 5 });
         console.MarkupLine("\n[bold]Table 1[/]: best overtrained run vs the loss-optimal run at the largest budget, each at its own k (paper: overtrained better on every task, 1.8–5.8×)");
         static string Seeds(Table1Side s) => s.Seeds.Count < 2 ? "" : $" (seeds {string.Join(", ", s.Seeds.Select(x => Format.Accuracy(x.PassAtK)))})";

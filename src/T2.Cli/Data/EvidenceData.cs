@@ -56,6 +56,21 @@ public static class EvidenceData
         return groups.Select(g => { var rows = g.ToList(); return new VariantPart(g.Key, new DataTable { Path = t.Path, Columns = t.Columns, Rows = rows }, PostTokens(t, rows)); }).ToList();
     }
 
+    /// <summary>The evidence's run-kind column (the testbed writes isoflop, overtrained, extra, repeated).</summary>
+    public const string KindName = "kind";
+
+    /// <summary>Distinct checkpoints per run kind, when the evidence has a <c>kind</c> column (else null): what a fit of
+    /// these rows used, so that a fit over the demo's extra and replicate runs says so.</summary>
+    public static SortedDictionary<string, int>? CheckpointsByKind(DataTable t, string? checkpointColumn)
+    {
+        string? ck = checkpointColumn ?? t.FirstPresent(CheckpointNames);
+        if (!t.Has(KindName) || ck is null || !t.Has(ck)) return null;
+        int ki = t.IndexOf(KindName), ci = t.IndexOf(ck);
+        var byKind = t.Rows.GroupBy(r => r.Values[ki].Trim(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(r => r.Values[ci]).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+        return new SortedDictionary<string, int>(byKind, StringComparer.Ordinal);
+    }
+
     private static double? PostTokens(DataTable t, List<DataRow> rows)
     {
         if (!t.Has(PostTokensName)) return null;

@@ -29,13 +29,20 @@ public static class FitFile
     public sealed record MacroPointDoc(string Checkpoint, double N, double D, double K, double Observed, double Predicted);
     public sealed record MacroApproachDoc(string Approach, string Metric, double MeanRelativeError, double MeanSignedRelativeError, List<MacroPointDoc> Points);
     public sealed record MacroFitDoc(List<string> Tasks, string Definition, List<MacroApproachDoc> Approaches);
-    public sealed record DataInfo(string File, string Sha256, int Rows, int Checkpoints, string NColumn, string DColumn);
+    /// <summary>The evidence a fit read. <c>CheckpointsByKind</c>: distinct checkpoints per run kind when the evidence has a
+    /// <c>kind</c> column (null otherwise, and in files written before it existed).</summary>
+    public sealed record DataInfo(string File, string Sha256, int Rows, int Checkpoints, string NColumn, string DColumn,
+        SortedDictionary<string, int>? CheckpointsByKind = null);
+    /// <summary>The law re-fitted with <c>Parameter</c>'s bound released (BoundRelease): Approach 1 as its law vector, Approach 2
+    /// as its five θ (the stage-1 law is the fit's).</summary>
+    public sealed record ReleasedDoc(string Parameter, double[] Vector);
+    /// <summary><c>Released</c>: null in files written before bounds were released (plans then keep the fit's grading).</summary>
     public sealed record A1Doc(Dictionary<string, double> Params, Dictionary<string, IntervalDoc>? Intervals, DiagnosticsDoc Diagnostics, RangeDoc Range,
-        List<FindingDoc> Health, int DroppedObservations, BootstrapDoc? Bootstrap, List<double[]> Valley);
+        List<FindingDoc> Health, int DroppedObservations, BootstrapDoc? Bootstrap, List<double[]> Valley, List<ReleasedDoc>? Released = null);
     public sealed record Stage1Doc(Dictionary<string, double> Params, string Method, double Objective, double[] ProfileE, double[] ProfileObjective,
         DiagnosticsDoc Diagnostics);
     public sealed record A2Doc(Stage1Doc Stage1, Dictionary<string, double> Theta, Dictionary<string, IntervalDoc>? Intervals, DiagnosticsDoc Diagnostics,
-        RangeDoc Range, List<FindingDoc> Health, BootstrapDoc? Bootstrap, List<double[]> Valley);
+        RangeDoc Range, List<FindingDoc> Health, BootstrapDoc? Bootstrap, List<double[]> Valley, List<ReleasedDoc>? Released = null);
     public sealed record CheckpointDoc(string Name, double N, double D, double[] AccK, double[] NllK, double BetaA, double BetaB, double BetaMaxAccGap, double BetaGapAtK);
     public sealed record CvPair(CvDoc? Approach1, CvDoc? Approach2);
     public sealed record TaskDoc(string Task, string Evidence, string Target, double[] KGrid, RangeDoc Range, List<FindingDoc> Health,
@@ -73,7 +80,8 @@ public static class FitFile
             var reps = r.Approach1Boot?.Laws.Select(A1Vector).ToList() ?? [];
             a1 = new A1Doc(Named(A1Names, v), Intervals(A1Names, v, reps, level), FitDocs.ToDoc(f1.Diagnostics, f1.Objective, f1.Observations),
                 FitDocs.ToDoc(f1.Range), ToDocs(f1.Health), r.Approach1Dropped, Boot(r.Approach1Boot, reps, level),
-                f1.Diagnostics.Valley.Select(x => A1Vector(Approach1Fit.ToLaw(x))).ToList());
+                f1.Diagnostics.Valley.Select(x => A1Vector(Approach1Fit.ToLaw(x))).ToList(),
+                f1.Released.Select(r => new ReleasedDoc(r.Parameter, A1Vector(Approach1Fit.ToLaw(r.X)))).ToList());
         }
         if (r.Approach2 is { } f2)
         {
@@ -83,7 +91,8 @@ public static class FitFile
             a2 = new A2Doc(new Stage1Doc(Named(A2Names[..5], v[..5]), s1.Method, s1.Objective, s1.ProfileE, s1.ProfileObjective,
                     FitDocs.ToDoc(s1.Diagnostics, s1.Objective, s1.Weights.Length)),
                 Named(A2Names[5..], v[5..]), Intervals(A2Names, v, reps, level), FitDocs.ToDoc(f2.Diagnostics, f2.Objective, f2.Observations),
-                FitDocs.ToDoc(r.Approach2Range!), ToDocs(f2.Health), Boot(r.Approach2Boot, reps, level), f2.Diagnostics.Valley.Select(x => x.ToArray()).ToList());
+                FitDocs.ToDoc(r.Approach2Range!), ToDocs(f2.Health), Boot(r.Approach2Boot, reps, level), f2.Diagnostics.Valley.Select(x => x.ToArray()).ToList(),
+                f2.Released.Select(r => new ReleasedDoc(r.Parameter, r.X.ToArray())).ToList());
         }
         return new TaskDoc(r.Task, r.EvidenceKind, r.Target, r.KGrid, FitDocs.ToDoc(r.Range), ToDocs(r.Health), a1, a2,
             r.Checkpoints.Select(c => new CheckpointDoc(c.Name, c.N, c.D, c.AccK, c.NllK, c.Beta.A, c.Beta.B, c.Beta.MaxAccGap, c.Beta.GapAtK)).ToList())
@@ -106,9 +115,14 @@ public static class FitFile
             a2Law, t.Approach2 is null ? null : FromDoc(t.Approach2.Range),
             t.Approach2 is null ? null : [.. FromDocs(t.Approach2.Health), .. FromDocs(t.Approach2.Bootstrap?.Health)],
             t.Approach2?.Bootstrap?.Replicates.Select(A2Law).ToList(),
-            a2Law is null ? null : t.Approach2!.Valley.Select(v => a2Law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] }).ToList(),
-            FromDocs(t.Health));
+            a2Law is null ? null : t.Approach2!.Valley.Select(v => WithTheta(a2Law, v)).ToList(),
+            FromDocs(t.Health),
+            t.Approach1?.Released?.Select(r => (r.Parameter, A1Law(r.Vector))).ToList(),
+            a2Law is null ? null : t.Approach2!.Released?.Select(r => (r.Parameter, WithTheta(a2Law, r.Vector))).ToList());
     }
+
+    private static Approach2Law WithTheta(Approach2Law l, double[] v) =>
+        l with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] };
 
     public static Approach1Law? A1(TaskDoc t) => t.Approach1 is null ? null : A1Law(A1Names.Select(n => t.Approach1.Params[n]).ToArray());
     public static Approach2Law? A2(TaskDoc t) => t.Approach2 is null ? null
@@ -167,6 +181,7 @@ public static class FitFile
                 LawChecks.Range(path, $"{at}.approach1.range", a1.Range);
                 LawChecks.Vectors(path, $"{at}.approach1.bootstrap.replicates", a1.Bootstrap?.Replicates, A1Names.Length);
                 LawChecks.Vectors(path, $"{at}.approach1.valley", a1.Valley, A1Names.Length);
+                LawChecks.Vectors(path, $"{at}.approach1.released", a1.Released?.Select(r => r?.Vector!).ToList(), A1Names.Length);
             }
             if (t.Approach2 is { } a2)
             {
@@ -176,6 +191,7 @@ public static class FitFile
                 LawChecks.Range(path, $"{at}.approach2.range", a2.Range);
                 LawChecks.Vectors(path, $"{at}.approach2.bootstrap.replicates", a2.Bootstrap?.Replicates, A2Names.Length);
                 LawChecks.Vectors(path, $"{at}.approach2.valley", a2.Valley, 5);
+                LawChecks.Vectors(path, $"{at}.approach2.released", a2.Released?.Select(r => r?.Vector!).ToList(), 5);
             }
         }
     }

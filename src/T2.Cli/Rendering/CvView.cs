@@ -7,7 +7,7 @@ namespace T2.Cli.Rendering;
 /// <summary>Cross-validation as a table (one row per left-out size) and as JSON (<c>cv: {scheme, seconds, folds: […]}</c>).</summary>
 public static class CvView
 {
-    private static string Pct(double? v) => v is { } x ? $"{100 * x:0.0} %" : "—";
+    private static string Pct(double? v) => Format.Percent(v);
 
     public static void Write(IAnsiConsole console, string title, CvResult cv)
     {

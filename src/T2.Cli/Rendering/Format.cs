@@ -40,4 +40,12 @@ public static class Format
         double p = 100 * v;
         return (p == 0 || Math.Abs(p) >= 10 ? p.ToString("0.0", CultureInfo.InvariantCulture) : Sig(p, 3)) + " %";
     }
+
+    /// <summary>A proportion that is not an accuracy (a relative error, a share) as a percentage with one decimal
+    /// ("8.8 %", "-42.0 %", "112458.3 %"), "—" when undefined: the one formatter for such figures in every verb.</summary>
+    public static string Percent(double v) =>
+        double.IsFinite(v) ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—";
+
+    /// <summary><see cref="Percent(double)"/> of an optional value.</summary>
+    public static string Percent(double? v) => v is { } x ? Percent(x) : "—";
 }

@@ -27,9 +27,22 @@ public static class T2FitReport
         }
     }
 
+    /// <summary>"fitted on 30 checkpoints by kind: extra 8, isoflop 19, overtrained 3 …" when the evidence has a kind
+    /// column; a fit over kinds other than isoFLOP says how to select the isoFLOP runs alone (what validate fits).</summary>
+    public static string? KindsLine(FitFile.DataInfo data)
+    {
+        if (data.CheckpointsByKind is not { Count: > 0 } kinds) return null;
+        string line = $"fitted on {kinds.Values.Sum()} checkpoints by kind: {string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}"))}";
+        return kinds.Keys.Any(k => k != "isoflop") && kinds.ContainsKey("isoflop")
+            ? line + " — every kind was fitted; --where kind=isoflop fits the isoFLOP runs alone, as validate does"
+            : line;
+    }
+
     public static void Render(IAnsiConsole console, FitFile.Doc doc, string path)
     {
-        console.MarkupLine($"[bold]T² fit[/] of {Markup.Escape(doc.Data.File)} ({doc.Data.Rows} rows, {doc.Data.Checkpoints} checkpoint×task groups; N = {Markup.Escape(doc.Data.NColumn)}, D = {Markup.Escape(doc.Data.DColumn)}) → {Markup.Escape(path)}");
+        console.MarkupLine($"[bold]T² fit[/] of {Markup.Escape(doc.Data.File)} ({doc.Data.Rows} rows, {doc.Data.Checkpoints} checkpoint×task groups; " +
+            $"N = {Markup.Escape(doc.Data.NColumn)}, D = {Markup.Escape(doc.Data.DColumn)}) → {Markup.Escape(path)}");
+        if (KindsLine(doc.Data) is { } kinds) console.MarkupLine(Markup.Escape(kinds));
         foreach (var t in doc.Tasks)
         {
             console.MarkupLine($"\n[bold]task {Markup.Escape(t.Task)}[/]: {t.Checkpoints.Count} checkpoints, evidence = {t.Evidence}, k ∈ {{{string.Join(", ", t.KGrid.Select(Format.Short))}}}");
@@ -65,7 +78,7 @@ public static class T2FitReport
         {
             console.MarkupLine($"\n[bold]macro average[/] of {Markup.Escape(string.Join(", ", m.Tasks))}: {Markup.Escape(m.Definition)}");
             var rows = m.Approaches.Select(a => new[] { a.Approach, a.Metric, a.Points.Select(p => p.Checkpoint).Distinct().Count().ToString(),
-                Format.Short(100 * a.MeanRelativeError) + " %", Format.Short(100 * a.MeanSignedRelativeError) + " %" }).ToList();
+                Format.Percent(a.MeanRelativeError), Format.Percent(a.MeanSignedRelativeError) }).ToList();
             Tables.Write(console, ["approach", "metric", "checkpoints", "mean |relative error| in sample", "signed"], rows, new HashSet<int> { 2, 3, 4 });
         }
     }

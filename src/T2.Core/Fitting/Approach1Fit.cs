@@ -29,6 +29,8 @@ public sealed record Approach1FitResult
     /// <summary>Range of the (N, D, k) observations actually fitted (non-finite NLL_k dropped).</summary>
     public required FitRange Range { get; init; }
     public required IReadOnlyList<Finding> Health { get; init; }
+    /// <summary>The optimum re-found with each at-bound parameter's bound released (see <see cref="BoundRelease"/>).</summary>
+    public IReadOnlyList<BoundRelease.Released> Released { get; init; } = [];
     public bool Converged => Diagnostics.Converged;
 }
 
@@ -78,8 +80,8 @@ public static class Approach1Fit
     public static readonly HealthChecks.Coordinate[] Coordinates =
     [
         new("A", Lower[0], Upper[0], true), new("B", Lower[1], Upper[1], true), new("E", Lower[2], Upper[2], true),
-        new("alpha", Lower[3], Upper[3], false), new("beta", Lower[4], Upper[4], false), new("G", Lower[5], Upper[5], true),
-        new("gamma", Lower[6], Upper[6], false),
+        new("alpha", Lower[3], Upper[3], false) { PhysicalLower = 0 }, new("beta", Lower[4], Upper[4], false) { PhysicalLower = 0 },
+        new("G", Lower[5], Upper[5], true), new("gamma", Lower[6], Upper[6], false) { PhysicalLower = 0 },
     ];
 
     /// <summary>Fits one task's NLL_k observations (N_i, D_i, k_i, y_i).</summary>
@@ -98,11 +100,31 @@ public static class Approach1Fit
         int best = MultiStart.Best(results);
         var x = best < 0 ? Enumerable.Repeat(double.NaN, ParameterCount).ToArray() : results[best].X;
         var law = ToLaw(x);
+        var health = Assess(law, x, diag, n, d, k, y);
+        // Parameters on a bound: released one at a time, graded by how far that moves the prediction at the valley's point.
+        var released = best < 0 ? [] : BoundRelease.Release(() => new Approach1Objective(n, d, k, y), x, Coordinates, Lower, Upper, o.Polish);
+        var (nRef, dRef, kRef, where) = Reference(n, d, k);
+        double Forecast(double[] v) => ToLaw(v).Predict(nRef, dRef, kRef);
+        health = BoundRelease.Grade(health, Coordinates, released, Forecast, law.Predict(nRef, dRef, kRef), where);
+        // E collapsed: would the forecast change if E were held at the collapse threshold or above?
+        if (health.Any(f => f.Code == "e_collapsed"))
+        {
+            double floor = Math.Log(HealthChecks.ECollapseFraction * y.Where(v => v > 0).Min());
+            var pinned = BoundRelease.Reoptimise(() => new Approach1Objective(n, d, k, y), x, Lower, Upper, 2, floor, Upper[2], o.Polish);
+            health = BoundRelease.GradeCollapse(health, pinned, Forecast, law.Predict(nRef, dRef, kRef), where);
+        }
         return new Approach1FitResult
         {
             Law = law, X = x, Objective = best < 0 ? double.NaN : results[best].F, Observations = n.Length, Diagnostics = diag,
-            Range = FitRange.Of(n, d, k), Health = Assess(law, x, diag, n, d, k, y),
+            Range = FitRange.Of(n, d, k), Released = released, Health = health,
         };
+    }
+
+    /// <summary>Where the fit's own forecast is judged (flat valley, released bounds): 10× the largest N and D, largest k.</summary>
+    public static (double N, double D, double K, string Where) Reference(double[] n, double[] d, double[] k)
+    {
+        double nRef = 10 * n.Max(), dRef = 10 * d.Max(), kRef = k.Max();
+        return (nRef, dRef, kRef, $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})");
     }
 
     /// <summary>Health of an Approach 1 fit (see <see cref="HealthChecks"/>); the flat valley is judged at 10× the largest N and D, largest k.</summary>
@@ -119,9 +141,8 @@ public static class Approach1Fit
         h.AddRange(bounds);
         if (!bounds.Any(f => f.Parameter == "E")) h.AddRange(HealthChecks.ECollapsed(law.E, y.Where(v => v > 0).DefaultIfEmpty(double.NaN).Min()));
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i], k[i])).ToArray(), y, "NLL_k"));
-        double nRef = 10 * n.Max(), dRef = 10 * d.Max(), kRef = k.Max();
-        h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => ToLaw(v).Predict(nRef, dRef, kRef)).ToArray(),
-            $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})"));
+        var (nRef, dRef, kRef, where) = Reference(n, d, k);
+        h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => ToLaw(v).Predict(nRef, dRef, kRef)).ToArray(), where));
         return h;
     }
 

@@ -64,6 +64,8 @@ public sealed record Approach2FitResult
     public required HealthChecks.Coordinate[] Coordinates { get; init; }
     /// <summary>Stage 1's and stage 2's findings (each with its scope).</summary>
     public required IReadOnlyList<Finding> Health { get; init; }
+    /// <summary>Stage 2's optimum re-found with each at-bound θ's bound released (see <see cref="BoundRelease"/>).</summary>
+    public IReadOnlyList<BoundRelease.Released> Released { get; init; } = [];
     public bool Converged => Diagnostics.Converged;
 }
 
@@ -146,37 +148,44 @@ public static class Approach2Fit
         var x = best < 0 ? Enumerable.Repeat(double.NaN, 5).ToArray() : results[best].X;
         var law = new Approach2Law(stage1.Law, x[0], x[1], x[2], x[3], x[4]);
         var h = new List<Finding>(stage1.Health);
+        List<BoundRelease.Released> released = [];
         h.AddRange(HealthChecks.Convergence(diag, "stage2"));
         h.AddRange(HealthChecks.FailedStarts(diag, "stage2"));
         h.AddRange(HealthChecks.Observations(obsAcc.Length, 5, "stage2"));
         if (best >= 0)
         {
-            h.AddRange(HealthChecks.AtBounds(coords, x, "stage2"));
+            double nRef = 10 * stage1.Range.NMax, dRef = 10 * stage1.Range.DMax, kRef = obsK.Max();
+            string where = $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})";
+            Approach2Law With(double[] v) => law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] };
+            // Parameters on a bound: released one at a time, graded by how far that moves the prediction at the valley's point.
+            released = BoundRelease.Release(() => new Approach2Objective(obsLoss, obsK, obsAcc), x, coords, Stage2Lower, upper, o.Polish);
+            h.AddRange(BoundRelease.Grade(HealthChecks.AtBounds(coords, x, "stage2"), coords, released, v => With(v).Predict(nRef, dRef, kRef),
+                law.Predict(nRef, dRef, kRef), where));
             var obsN = obsCheckpoint.Select(j => n[j]).ToArray();
             h.AddRange(HealthChecks.SizeResiduals(obsN, obsLoss.Select((l, i) => law.AccuracyAtLoss(l, obsK[i])).ToArray(), obsAcc, "Acc_k", "stage2"));
-            double nRef = 10 * stage1.Range.NMax, dRef = 10 * stage1.Range.DMax, kRef = obsK.Max();
-            h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => (law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] })
-                .Predict(nRef, dRef, kRef)).ToArray(), $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})", "stage2"));
+            h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => With(v).Predict(nRef, dRef, kRef)).ToArray(), where, "stage2"));
         }
         return new Approach2FitResult
         {
             Law = law, Stage1 = stage1, Objective = best < 0 ? double.NaN : results[best].F, Observations = obsAcc.Length,
-            Diagnostics = diag, SigmoidSeed = seeds[0], Coordinates = coords, Health = h,
+            Diagnostics = diag, SigmoidSeed = seeds[0], Coordinates = coords, Health = h, Released = released,
         };
     }
 
     /// <summary>Stage 2's box as named coordinates (θ0 ∈ [0, max(2·max L̂, 1)], θ1 ∈ [1e−3, 100], θ2 ∈ [1e−6, 1], θ3 ∈ [−30, 30], θ4 ∈ [−10, 10]).</summary>
     public static HealthChecks.Coordinate[] Stage2Coordinates(double[] upper) =>
     [
-        new("theta0", Stage2Lower[0], upper[0], false), new("theta1", Stage2Lower[1], upper[1], false),
-        new("theta2", Stage2Lower[2], upper[2], false), new("theta3", Stage2Lower[3], upper[3], false),
+        // Physical limits: the sigmoid's midpoint is a loss (≥ 0), its slope and the ceiling are ≥ 0, the ceiling ≤ 1.
+        new("theta0", Stage2Lower[0], upper[0], false) { PhysicalLower = 0 }, new("theta1", Stage2Lower[1], upper[1], false) { PhysicalLower = 0 },
+        new("theta2", Stage2Lower[2], upper[2], false) { PhysicalLower = 0, PhysicalUpper = 1 }, new("theta3", Stage2Lower[3], upper[3], false),
         new("theta4", Stage2Lower[4], upper[4], false),
     ];
 
     /// <summary>Stage 1's box for (log A, log B, log E, α, β) in the E-profile (E itself is fixed per profile value).</summary>
     public static readonly HealthChecks.Coordinate[] Stage1Coordinates =
     [
-        new("A", -30, 60, true), new("B", -30, 60, true), new("E", 0, 0, true), new("alpha", 0, 3, false), new("beta", 0, 3, false),
+        new("A", -30, 60, true), new("B", -30, 60, true), new("E", 0, 0, true), new("alpha", 0, 3, false) { PhysicalLower = 0 },
+        new("beta", 0, 3, false) { PhysicalLower = 0 },
     ];
 
     /// <summary>
@@ -236,7 +245,8 @@ public static class Approach2Fit
         h.AddRange(HealthChecks.DistinctSizes(n, d, "stage1"));
         h.AddRange(HealthChecks.SingleBudget(n, d, "stage1"));
         h.AddRange(HealthChecks.AtGridEdge("E", eGrid, profile, "stage1"));
-        h.AddRange(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"));
+        // An exponent at 0 is its physical limit (information); other stage-1 bounds are not released here and stay warnings.
+        h.AddRange(BoundRelease.Grade(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"), Stage1Coordinates, [], _ => double.NaN, double.NaN, ""));
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), nll1, "NLL_1", "stage1"));
         // The profile's own valley: E values whose best objective is within one residual's share of the optimum.
         double window = n.Length > 5 ? profile[arg] / (n.Length - 5) : double.PositiveInfinity;

@@ -31,7 +31,18 @@ public static class ChinchillaFit
             varPro = vp.F;
             results = [.. results, vp];
         }
-        return Summarise(results, o, nArr, dArr, lArr, starts.Length, varPro);
+        var fit = Summarise(results, o, nArr, dArr, lArr, starts.Length, varPro);
+        if (!fit.Health.Any(f => f.Code == "e_collapsed")) return fit;
+        // E collapsed: would the forecast at 10× the largest N and D change if E were held at the threshold or above?
+        var used = Enumerable.Range(0, nArr.Length).Where(i => o.Weights is null || o.Weights[i] > 0).ToArray();
+        double nRef = 10 * used.Max(i => nArr[i]), dRef = 10 * used.Max(i => dArr[i]);
+        double floor = Math.Log(HealthChecks.ECollapseFraction * used.Min(i => lArr[i]));
+        var pinned = BoundRelease.Reoptimise(factory, fit.X, null, null, 2, floor, double.PositiveInfinity, o.Polish);
+        return fit with
+        {
+            Health = BoundRelease.GradeCollapse(fit.Health, pinned, v => ToLaw(v).Predict(nRef, dRef), fit.Law.Predict(nRef, dRef),
+                $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)})"),
+        };
     }
 
     internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, double[] n, double[] d, double[] loss,

@@ -42,6 +42,7 @@ public static class DataWall
                 Metric = Wall(a.Metric),
                 Replicates = a.Replicates.Select(r => r with { Metric = Wall(r.Metric) }).ToList(),
                 Valley = a.Valley.Select(Wall).ToList(),
+                Released = a.Released?.Select(r => r with { Metric = Wall(r.Metric) }).ToList(),
                 Health = [.. a.Health, note],
             }).ToList(),
         };

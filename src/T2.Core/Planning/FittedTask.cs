@@ -18,9 +18,16 @@ public sealed record FittedApproach
     public required IReadOnlyList<Finding> Health { get; init; }
     public IReadOnlyList<Replicate> Replicates { get; init; } = [];
     public IReadOnlyList<PlanMetric> Valley { get; init; } = [];
+    /// <summary>The fit re-found with each at-bound parameter's bound released (<see cref="BoundRelease"/>), one metric per
+    /// released parameter; null when the fit did not record them (older fit files, the macro): its at-bound findings then
+    /// stand as the fit graded them.</summary>
+    public IReadOnlyList<ReleasedMetric>? Released { get; init; }
     /// <summary>The Chinchilla baseline's N at a training budget when it is not <see cref="Stage1"/>'s compute optimum (macro).</summary>
     public Func<double, double>? BaselineN { get; init; }
 }
+
+/// <summary>The metric of the fit re-found with <see cref="Parameter"/>'s bound released.</summary>
+public sealed record ReleasedMetric(string Parameter, PlanMetric Metric);
 
 /// <summary>One bootstrap replicate as the planner needs it (with the macro baseline's N when there is one).</summary>
 public sealed record Replicate(PlanMetric Metric, ChinchillaLaw Stage1, Func<double, double>? BaselineN = null);
@@ -44,6 +51,7 @@ public static class FittedTasks
             Metric = metric(a.Metric.Law!),
             Replicates = a.Replicates.Select(r => r with { Metric = r.Metric.Law is { } l ? metric(l) : r.Metric }).ToList(),
             Valley = a.Valley.Select(v => v.Law is { } l ? metric(l) : v).ToList(),
+            Released = a.Released?.Select(r => r with { Metric = r.Metric.Law is { } l ? metric(l) : r.Metric }).ToList(),
         }).ToList(),
     };
 
@@ -54,7 +62,8 @@ public static class FittedTasks
     public static FittedTask From(string task,
         Approach1Law? a1, FitRange? a1Range, IReadOnlyList<Finding>? a1Health, IReadOnlyList<Approach1Law>? a1Boot, IReadOnlyList<Approach1Law>? a1Valley,
         Approach2Law? a2, FitRange? a2Range, IReadOnlyList<Finding>? a2Health, IReadOnlyList<Approach2Law>? a2Boot, IReadOnlyList<Approach2Law>? a2Valley,
-        IReadOnlyList<Finding>? taskHealth = null)
+        IReadOnlyList<Finding>? taskHealth = null, IReadOnlyList<(string Parameter, Approach1Law Law)>? a1Released = null,
+        IReadOnlyList<(string Parameter, Approach2Law Law)>? a2Released = null)
     {
         var list = new List<FittedApproach>();
         var th = taskHealth ?? [];
@@ -66,6 +75,7 @@ public static class FittedTasks
                 Approach = "1", Metric = A1Metric(a1), Stage1 = baseLaw, Range = a1Range!, Health = [.. (a1Health ?? []), .. th],
                 Replicates = (a1Boot ?? []).Select(b => new Replicate(A1Metric(b), a2 is null ? b.AtKOne() : baseLaw)).ToList(),
                 Valley = (a1Valley ?? []).Select(A1Metric).ToList(),
+                Released = a1Released?.Select(r => new ReleasedMetric(r.Parameter, A1Metric(r.Law))).ToList(),
             });
         }
         if (a2 is not null)
@@ -74,6 +84,7 @@ public static class FittedTasks
                 Approach = "2", Metric = A2Metric(a2), Stage1 = a2.Loss, Range = a2Range!, Health = [.. (a2Health ?? []), .. th],
                 Replicates = (a2Boot ?? []).Select(b => new Replicate(A2Metric(b), b.Loss)).ToList(),
                 Valley = (a2Valley ?? []).Select(A2Metric).ToList(),
+                Released = a2Released?.Select(r => new ReleasedMetric(r.Parameter, A2Metric(r.Law))).ToList(),
             });
         return new FittedTask(task, list);
     }

@@ -9,6 +9,10 @@ public sealed record Extrapolation(double N, double D, double TokensPerParameter
     public double Max => Math.Max(Math.Max(N, D), Math.Max(TokensPerParameter, K));
 }
 
+/// <summary>The largest move of a forecast when one at-bound parameter's bound is released (null parameter: none on a
+/// bound, or only at physical limits).</summary>
+public sealed record ReleasedShift(string? Parameter, double Shift);
+
 /// <summary>
 /// How far one planned or predicted point can be trusted, as data: extrapolation factors against the fit's own range, k &lt; 1
 /// and what integer k did to the inference budget, an optimum at the edge of the search, the 1 % flat set, the spread of the
@@ -26,6 +30,8 @@ public sealed record PlanTrust
     public double[]? FlatNWithin1Pct { get; init; }
     /// <summary>(max − min)/|median| of the prediction here across the fit's indistinguishable optima (null when unknown).</summary>
     public double? ValleySpread { get; init; }
+    /// <summary>How far releasing an at-bound parameter's bound moves this forecast (null when the fit did not record it).</summary>
+    public ReleasedShift? Released { get; init; }
     public required IReadOnlyList<Finding> Health { get; init; }
     public required string Verdict { get; init; }
     /// <summary>The worst severity among the health findings and this point's own flags.</summary>
@@ -45,8 +51,12 @@ public static class PlanTrustAssessor
     /// <param name="rawK">k before any rounding (C_inf/2N), to tell whether the budget allowed one sample at all.</param>
     /// <param name="cInf">The inference budget per token, when the plan has one.</param>
     public static PlanTrust Assess(double n, double d, double k, double rawK, FitRange range, IReadOnlyList<Finding> health,
-        double? cInf = null, bool atSearchEdge = false, double[]? flat = null, double? valleySpread = null)
+        double? cInf = null, bool atSearchEdge = false, double[]? flat = null, double? valleySpread = null, ReleasedShift? released = null)
     {
+        // With the released optima known, parameters on bounds are judged at this point, not at the fit's reference point:
+        // their fit-level findings give way to this point's shift.
+        var judged = released is null ? health : health.Where(f => f.Code != "param_at_bound").ToList();
+        bool boundMoves = released is { Parameter: not null } rs && rs.Shift > BoundRelease.ForecastShift;
         var ex = Extrapolate(n, d, k, range);
         bool kBelow = rawK < 1;
         double? factor = cInf is { } ci && ci > 0 ? 2 * n * k / ci : null;
@@ -61,20 +71,22 @@ public static class PlanTrustAssessor
         if (flat is [var lo, var hi] && lo > 0 && hi / lo > 10) parts.Add($"flat: N within 1 % spans {G(hi / lo)}×");
         if (valleySpread is > HealthChecks.ValleySpread)
             parts.Add($"indistinguishable fits disagree by {100 * valleySpread.Value:0.#} % here");
+        if (boundMoves) parts.Add($"releasing {released!.Parameter}'s bound moves this forecast by {100 * released.Shift:0.#} %");
         // One phrase per kind of finding; the macro's findings carry their task ("knowledge: stage1"), named once each.
-        foreach (var g in health.Where(f => f.Severity >= Severity.Warn).GroupBy(f => Short(Unscoped(f))))
+        foreach (var g in judged.Where(f => f.Severity >= Severity.Warn).GroupBy(f => Short(Unscoped(f))))
         {
             var tasks = g.Select(f => TaskOf(f.Scope)).Where(t => t is not null).Distinct().ToList();
             parts.Add(tasks.Count == 0 ? g.Key : $"{g.Key} ({string.Join(", ", tasks)})");
         }
-        var sev = Findings.Worst(health);
-        bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || atSearchEdge || valleySpread is > HealthChecks.ValleySpread;
+        var sev = Findings.Worst(judged);
+        bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || atSearchEdge || valleySpread is > HealthChecks.ValleySpread
+            || boundMoves;
         if (ownFlag && sev < Severity.Warn) sev = Severity.Warn;
         string verdict = parts.Count == 0 ? "inside the fitted range; the fit reports no warnings" : string.Join("; ", parts);
         return new PlanTrust
         {
             Extrapolation = ex, KBelowOne = kBelow, InferenceBudgetFactor = factor, AtSearchEdge = atSearchEdge, FlatNWithin1Pct = flat,
-            ValleySpread = valleySpread, Health = health, Verdict = verdict, Severity = sev,
+            ValleySpread = valleySpread, Released = released, Health = health, Verdict = verdict, Severity = sev,
         };
     }
 

@@ -35,9 +35,9 @@ public static class TaskPlanner
                 : budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
             double? Valley(PlanPoint p) => T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(p.N, p.D, p.K)));
             var trust = PlanTrustAssessor.Assess(o.N, o.D, o.K, RawK(o), a.Range, a.Health, cInf, plan.AtSearchBoundary,
-                [plan.FlatNMin, plan.FlatNMax], Valley(o));
+                [plan.FlatNMin, plan.FlatNMax], Valley(o), Released(a, o.N, o.D, o.K, o.Predicted));
             var ctrust = PlanTrustAssessor.Assess(c.N, c.D, c.K, budget.CTotal is null ? RawK(c) : plan.ChinchillaRawK, a.Range, a.Health, cInf,
-                valleySpread: Valley(c));
+                valleySpread: Valley(c), released: Released(a, c.N, c.D, c.K, c.Predicted));
             IReadOnlyDictionary<string, Interval>? iv = null;
             if (level is { } l && a.Replicates.Count > 0)
             {
@@ -62,7 +62,17 @@ public static class TaskPlanner
 
     /// <summary>Trust of a prediction at a given (N, D, k) (no budget: k is taken as given).</summary>
     public static PlanTrust PredictTrust(FittedApproach a, double n, double d, double k) =>
-        PlanTrustAssessor.Assess(n, d, k, k, a.Range, a.Health, valleySpread: T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(n, d, k))));
+        PlanTrustAssessor.Assess(n, d, k, k, a.Range, a.Health, valleySpread: T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(n, d, k))),
+            released: Released(a, n, d, k, a.Metric.Evaluate(n, d, k)));
+
+    /// <summary>How far releasing a bound moves this forecast: the largest shift over the released optima (see
+    /// <see cref="T2.Core.Health.BoundRelease"/>); an empty list (nothing to release) is a shift of 0; null when not recorded.</summary>
+    private static ReleasedShift? Released(FittedApproach a, double n, double d, double k, double forecast)
+    {
+        if (a.Released is null) return null;
+        var worst = T2.Core.Health.BoundRelease.LargestShift(forecast, a.Released.Select(r => (r.Parameter, r.Metric.Evaluate(n, d, k))));
+        return worst is { } w ? new ReleasedShift(w.Parameter, w.Shift) : new ReleasedShift(null, 0);
+    }
 
     private static PlanPoint? TryPlan(PlanMetric m, PlanBudget b, Laws.ChinchillaLaw s1, Func<double, double>? baselineN)
     {

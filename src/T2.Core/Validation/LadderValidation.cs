@@ -236,8 +236,7 @@ public static class LadderValidation
         var planned = input.Runs.Where(r => r.Kind == "extra" && r.Label.StartsWith(T2Label, StringComparison.Ordinal)).ToList();
         var chin = input.Runs.Where(r => r.Kind == "extra" && r.Label.StartsWith(ChinchillaLabel, StringComparison.Ordinal)).ToList();
         if (planned.Count == 0 || chin.Count == 0)
-            notes.Add("RQ1: no planned runs yet (labels t2opt-* and chinchilla-*): forecasts only. Train them with " +
-                "'t2 testbed ladder --extra-from DIR/plan.json' and validate again.");
+            notes.Add("RQ1: no planned runs yet (labels t2opt-* and chinchilla-*): forecasts only.");
         double K(double n) => Math.Max(1, input.CInf / (2 * n));
         foreach (var f in input.Fits)
             foreach (var a in f.Approaches)

@@ -54,6 +54,8 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+
+    [Trait("Category", "Slow")]
     public void FitLoss_DerivesD_FromFlops_AndReadsJsonl()
     {
         var lines = RepoData.Rows("epoch_chinchilla/chinchilla_fig4_points.csv").Where(x => x["used_in_epoch_fit"] == "1")

@@ -32,6 +32,8 @@ public class T2CliTests : IDisposable
     }
 
     [Fact]
+
+    [Trait("Category", "Slow")]
     public void FitT2_OnPythiaGsm8k_BothApproachesFit_BetterThanAConstant_AndReportHealthAndCv()
     {
         var (path, run) = GsmFit.Value;
@@ -153,6 +155,8 @@ public class T2CliTests : IDisposable
         Path.Combine(RepoData.RepoRoot, "examples", "hardware", name);
 
     [Fact]
+
+    [Trait("Category", "Slow")]
     public void Plan_Hardware_ShowsFlopAndDollarOptimaSideBySide_WithinTheBudgets()
     {
         var (path, _) = GsmFit.Value;

@@ -148,6 +148,8 @@ public class TrustCliTests : IDisposable
     }
 
     [Fact]
+
+    [Trait("Category", "Slow")]
     public void Plan_PathsNoOtherTestRuns_IntegerK_CTotal_Level_BootstrapIntervals_Plots_Huber_Jeffreys()
     {
         var ladder = Write("l.csv", Ladder());

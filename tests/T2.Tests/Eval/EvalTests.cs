@@ -7,6 +7,7 @@ using T2.Tests.Cli;
 
 namespace T2.Tests.Eval;
 
+[Trait("Category", "Slow")]
 public class EvalTests(EvalFixture f) : IClassFixture<EvalFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("t2-eval-").FullName;

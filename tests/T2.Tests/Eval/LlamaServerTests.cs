@@ -10,7 +10,7 @@ namespace T2.Tests.Eval;
 /// <summary>
 /// A third-party engine checks t2's model: the checkpoint exported to GGUF, served by llama.cpp's llama-server (built by
 /// tools/build-llama-server.sh into a cache outside the clone), evaluated over HTTP by t2 eval. In CI (CI set) a missing
-/// binary fails loudly; in a local loop the tests say they skipped.
+/// binary fails loudly; locally the runner reports the tests as skipped, with the reason.
 /// </summary>
 public sealed class LlamaServerFixture : IAsyncLifetime
 {
@@ -60,28 +60,23 @@ public sealed class LlamaServerFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Slow")]
 public class LlamaServerTests(LlamaServerFixture fx, ITestOutputHelper output) : IClassFixture<LlamaServerFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("t2-llama-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private bool Available()
-    {
-        if (fx.Binary is not null) return true;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-            Assert.Fail("llama-server is missing: .ci/run builds it with tools/build-llama-server.sh (cache ~/.cache/t2).");
-        output.WriteLine("SKIPPED: llama-server not built (run tools/build-llama-server.sh); this test fails in CI.");
-        return false;
-    }
+    private void RequireServer() => Requires.Program(fx.Binary is not null, "llama-server",
+        "build it with tools/build-llama-server.sh into ~/.cache/t2, or set T2_LLAMA_SERVER");
 
     private string[] Eval(string outName, params string[] extra) =>
         ["eval", "--endpoint", fx.Url, "--model", EvalFixture.Model, "--tasks", fx.Eval.Tasks, "--checkpoint", "tiny", "--params", "1000",
          "--tokens", "400000", "--out", Path.Combine(_dir, outName), .. extra];
 
-    [Fact]
+    [SkippableFact]
     public async Task LlamaCpp_Tokenizes_EveryQuestion_AsT2Does()
     {
-        if (!Available()) return;
+        RequireServer();
         using var http = new HttpClient { BaseAddress = new Uri(fx.Url) };
         var tok = fx.Eval.Tiny.World.Tokenizer;
         foreach (var q in fx.Eval.Questions.Where((_, i) => i % 5 == 0))
@@ -93,10 +88,10 @@ public class LlamaServerTests(LlamaServerFixture fx, ITestOutputHelper output) :
             }
     }
 
-    [Fact]
+    [SkippableFact]
     public void LlamaServer_Likelihood_WithinOneThousandth_OfT2()
     {
-        if (!Available()) return;
+        RequireServer();
         var r = CliRun.Of(Eval("l.jsonl", "--json"));
         Assert.True(r.Code == 0, r.Err);
         var run = JsonDocument.Parse(r.Out).RootElement.GetProperty("runs")[0];
@@ -110,10 +105,10 @@ public class LlamaServerTests(LlamaServerFixture fx, ITestOutputHelper output) :
         Assert.True(worst < 1e-3, $"worst difference {worst}");
     }
 
-    [Fact]
+    [SkippableFact]
     public void LlamaServer_Samples_AgreeWithT2_WithinSamplingError_AndNAboveItsSlotsIsSplit()
     {
-        if (!Available()) return;
+        RequireServer();
         var r = CliRun.Of(Eval("s.jsonl", "--mode", "sample", "--n", "16", "--max-n", "16", "--seed", "3", "--json"));
         Assert.True(r.Code == 0, r.Err);
         var run = JsonDocument.Parse(r.Out).RootElement.GetProperty("runs")[0];

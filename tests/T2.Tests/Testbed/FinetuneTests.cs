@@ -7,6 +7,7 @@ using T2.Tests.Cli;
 
 namespace T2.Tests.Testbed;
 
+[Trait("Category", "Slow")]
 public class FinetuneTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("t2-ft-").FullName;

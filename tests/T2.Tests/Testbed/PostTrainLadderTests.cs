@@ -37,6 +37,7 @@ public sealed class PostTrainLadderFixture : IDisposable
     public void Dispose() => Directory.Delete(Dir, true);
 }
 
+[Trait("Category", "Slow")]
 public class PostTrainLadderTests(PostTrainLadderFixture f) : IClassFixture<PostTrainLadderFixture>
 {
     [Fact]

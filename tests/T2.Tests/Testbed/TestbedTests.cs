@@ -29,6 +29,7 @@ public sealed class TinyModelFixture : IDisposable
     public void Dispose() => Directory.Delete(Dir, true);
 }
 
+[Trait("Category", "Slow")]
 public class TestbedTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixture>
 {
     [Fact]

@@ -1,0 +1,138 @@
+using T2.Core.Optimization;
+
+namespace T2.Core.Health;
+
+/// <summary>
+/// Does a parameter on its box bound matter for a forecast? The bound is released — moved out by the box's own width, but
+/// never past the parameter's physical limit — and the fit re-optimised locally from its optimum. If the released optimum
+/// moves the forecast by more than <see cref="ForecastShift"/>, the box, not the data, decides that forecast: a warning.
+/// If not, the bound is the optimiser's business and the finding is information. A bound that is already the physical
+/// limit (an exponent at 0, an accuracy ceiling at 1) cannot be released: information, with the valley spread and the
+/// extrapolation left to say how far the forecast can be trusted.
+/// </summary>
+public static class BoundRelease
+{
+    /// <summary>A released bound moving the forecast by more than this share (of the forecast) makes the finding a warning.</summary>
+    public const double ForecastShift = 0.05;
+
+    /// <summary>The optimum re-found with <see cref="Parameter"/>'s bound released, in the fit's parameterisation.</summary>
+    public sealed record Released(string Parameter, double[] X);
+
+    /// <summary>Every at-bound coordinate of <paramref name="x"/> released in turn (one at a time), each re-optimised locally.</summary>
+    public static List<Released> Release(Func<Objective> factory, double[] x, IReadOnlyList<HealthChecks.Coordinate> coords,
+        double[] lower, double[] upper, LbfgsOptions solver)
+    {
+        var list = new List<Released>();
+        for (int i = 0; i < coords.Count; i++)
+        {
+            var c = coords[i];
+            int side = HealthChecks.BoundSide(c, x[i]);
+            if (side == 0 || AtPhysicalLimit(c, side)) continue;
+            double width = upper[i] - lower[i];
+            double[] lo = (double[])lower.Clone(), hi = (double[])upper.Clone();
+            if (side < 0) lo[i] = c.PhysicalLower is { } pl ? Math.Max(pl, lower[i] - width) : lower[i] - width;
+            else hi[i] = c.PhysicalUpper is { } pu ? Math.Min(pu, upper[i] + width) : upper[i] + width;
+            var f = factory();
+            var r = new Lbfgs(f.Dimension, solver.Memory).Minimize(f, x, solver, lo, hi);
+            if (double.IsFinite(r.F) && r.X.All(double.IsFinite)) list.Add(new Released(c.Name, r.X));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// The fit re-optimised locally from <paramref name="x"/> with coordinate <paramref name="i"/> held in [lo, hi] (the
+    /// start projected into it): "what would the data say if this parameter were not where they put it?". Null when the
+    /// re-optimisation fails. <paramref name="lower"/>/<paramref name="upper"/> null: the fit has no box.
+    /// </summary>
+    public static double[]? Reoptimise(Func<Objective> factory, double[] x, double[]? lower, double[]? upper, int i, double lo, double hi,
+        LbfgsOptions solver)
+    {
+        int dim = x.Length;
+        double[] l = lower is null ? Enumerable.Repeat(double.NegativeInfinity, dim).ToArray() : (double[])lower.Clone();
+        double[] u = upper is null ? Enumerable.Repeat(double.PositiveInfinity, dim).ToArray() : (double[])upper.Clone();
+        (l[i], u[i]) = (lo, hi);
+        var start = (double[])x.Clone();
+        start[i] = Math.Clamp(start[i], lo, hi);
+        var f = factory();
+        var r = new Lbfgs(f.Dimension, solver.Memory).Minimize(f, start, solver, l, u);
+        return double.IsFinite(r.F) && r.X.All(double.IsFinite) ? r.X : null;
+    }
+
+    /// <summary>
+    /// An e_collapsed finding graded against one forecast: the fit re-optimised with E held at or above the collapse
+    /// threshold (<paramref name="pinned"/>); a warning when that moves the forecast by more than <see cref="ForecastShift"/>
+    /// (the floor's value decides it), information otherwise (for NLL_k at large k, E → 0 is what the metric does).
+    /// </summary>
+    public static List<Finding> GradeCollapse(IEnumerable<Finding> findings, double[]? pinned, Func<double[], double> predict, double forecast,
+        string where)
+    {
+        var list = new List<Finding>();
+        foreach (var f in findings)
+        {
+            if (f.Code != "e_collapsed" || pinned is null) { list.Add(f); continue; }
+            double shift = LargestShift(forecast, [("E", predict(pinned))])?.Shift ?? double.PositiveInfinity;
+            bool moves = !(shift <= ForecastShift);
+            list.Add(f with
+            {
+                Severity = moves ? Severity.Warn : Severity.Info,
+                Message = f.Message + $" Refitted with E held at the threshold or above, the prediction at {where} moves by {Num.G(100 * shift, 3)} % — " +
+                    (moves ? $"above {100 * ForecastShift:0} %: the floor's value decides forecasts there."
+                           : $"within {100 * ForecastShift:0} %: the collapsed floor does not decide that forecast."),
+            });
+        }
+        return list;
+    }
+
+    /// <summary>Whether the bound <paramref name="c"/> sits on (−1 lower, +1 upper) is its physical limit.</summary>
+    public static bool AtPhysicalLimit(HealthChecks.Coordinate c, int side) =>
+        side < 0 ? c.PhysicalLower is { } pl && c.Lower <= pl : side > 0 && c.PhysicalUpper is { } pu && c.Upper >= pu;
+
+    /// <summary>|forecast(released) − forecast| / |forecast|, the largest over the released optima (null when none).</summary>
+    public static (string Parameter, double Shift)? LargestShift(double forecast, IEnumerable<(string Parameter, double Forecast)> released)
+    {
+        (string, double)? worst = null;
+        foreach (var (p, v) in released)
+        {
+            if (!double.IsFinite(v) || !double.IsFinite(forecast)) continue;
+            double s = Math.Abs(v - forecast) / Math.Max(Math.Abs(forecast), 1e-300);
+            if (worst is null || s > worst.Value.Item2) worst = (p, s);
+        }
+        return worst;
+    }
+
+    /// <summary>
+    /// The param_at_bound findings graded against one forecast (<paramref name="where"/> says which): a warning when
+    /// releasing the parameter's bound moves <paramref name="forecast"/> by more than <see cref="ForecastShift"/>,
+    /// information otherwise or when the bound is a physical limit. A bound not released (no optimum given for it) and
+    /// other findings pass through unchanged.
+    /// </summary>
+    public static List<Finding> Grade(IEnumerable<Finding> findings, IReadOnlyList<HealthChecks.Coordinate> coords,
+        IReadOnlyList<Released> released, Func<double[], double> predict, double forecast, string where)
+    {
+        var list = new List<Finding>();
+        foreach (var f in findings)
+        {
+            if (f.Code != "param_at_bound" || coords.FirstOrDefault(c => c.Name == f.Parameter) is not { } c) { list.Add(f); continue; }
+            if (AtPhysicalLimit(c, f.Value is { } v && c.Log ? HealthChecks.BoundSide(c, Math.Log(v)) : HealthChecks.BoundSide(c, f.Value ?? double.NaN)))
+            {
+                list.Add(f with
+                {
+                    Severity = Severity.Info,
+                    Message = f.Message + " It is the parameter's physical limit, so it cannot be released: the valley spread and the " +
+                        "extrapolation say how far forecasts can be trusted.",
+                });
+                continue;
+            }
+            if (released.FirstOrDefault(r => r.Parameter == c.Name) is not { } rel) { list.Add(f); continue; } // not released
+            double shift = LargestShift(forecast, [(c.Name, predict(rel.X))])?.Shift ?? double.PositiveInfinity;
+            bool moves = !(shift <= ForecastShift);
+            list.Add(f with
+            {
+                Severity = moves ? Severity.Warn : Severity.Info,
+                Message = f.Message + $" Released (the bound moved out by the box's width), the fit moves the prediction at {where} by " +
+                    $"{Num.G(100 * shift, 3)} % — {(moves ? $"above {100 * ForecastShift:0} %: forecasts there lean on the bound" : $"within {100 * ForecastShift:0} %: the bound does not decide that forecast")}.",
+            });
+        }
+        return list;
+    }
+}
