@@ -8,9 +8,9 @@ using T2.Cli;
 namespace T2.Tests.Cli;
 
 /// <summary>
-/// README and docs/ promise commands a reader will paste: every `t2 …` line they show must name a verb that exists and
-/// use only flags that verb accepts (checked against the CLI's own command tree), every relative link must reach a file,
-/// and README's headline figures must be the ones docs/paper-experiment.md records (issue 21, item 3).
+/// README and docs/ promise commands a reader will paste: every `t2 …` line they show must name a verb that exists
+/// and use only flags that verb accepts (checked against the CLI's own command tree), every relative link must reach
+/// a file and heading, and README's headline figures must be the ones docs/paper-experiment.md records (issue 21.3).
 /// </summary>
 public partial class DocsCommandsTests
 {
@@ -20,8 +20,8 @@ public partial class DocsCommandsTests
     private static IEnumerable<string> DocFiles()
     {
         yield return Path.Combine(RepoData.RepoRoot, "README.md");
-        foreach (var f in Directory.GetFiles(Path.Combine(RepoData.RepoRoot, "docs"), "*.md").Order(StringComparer.Ordinal))
-            yield return f;
+        var docs = Directory.GetFiles(Path.Combine(RepoData.RepoRoot, "docs"), "*.md");
+        foreach (var f in docs.Order(StringComparer.Ordinal)) yield return f;
     }
 
     private static string Rel(string path) => Path.GetRelativePath(RepoData.RepoRoot, path);
@@ -36,7 +36,8 @@ public partial class DocsCommandsTests
             foreach (var (line, text) in DocCommands.Extract(File.ReadAllText(file)))
             {
                 commands++;
-                foreach (var p in DocCommands.Check(root, text)) problems.Add($"{Rel(file)}:{line}: {p} in `t2 {text}`");
+                foreach (var p in DocCommands.Check(root, text))
+                    problems.Add($"{Rel(file)}:{line}: {p} in `t2 {text}`");
             }
         Assert.True(commands >= 50, $"only {commands} commands found: the extractor has lost track of the docs");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
@@ -87,7 +88,8 @@ public partial class DocsCommandsTests
 
     // Other engineers write these two pages; README's and docs' links to them resolve once their branches are merged.
     // The lead removes this skip at the merge.
-    private static readonly HashSet<string> PendingPages = new(StringComparer.Ordinal) { "docs/testbed-profile.md", "docs/errors.md" };
+    private static readonly HashSet<string> PendingPages =
+        new(StringComparer.Ordinal) { "docs/testbed-profile.md", "docs/errors.md" };
 
     [Fact]
     public void EveryRelativeLink_PointsAtAFileThatExists_AndAHeadingThatExists()
@@ -100,10 +102,16 @@ public partial class DocsCommandsTests
                 links++;
                 string pathPart = target.Split('#')[0];
                 string? anchor = target.Contains('#') ? target[(target.IndexOf('#') + 1)..] : null;
-                string full = pathPart.Length == 0 ? file : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, pathPart));
+                string full = pathPart.Length == 0
+                    ? file
+                    : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, pathPart));
                 string rel = Rel(full).Replace('\\', '/');
                 if (PendingPages.Contains(rel)) continue;
-                if (!File.Exists(full) && !Directory.Exists(full)) { problems.Add($"{Rel(file)}:{line}: {target}: no such file"); continue; }
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    problems.Add($"{Rel(file)}:{line}: {target}: no such file");
+                    continue;
+                }
                 if (anchor is not null && full.EndsWith(".md", StringComparison.Ordinal)
                     && !DocLinks.Anchors(File.ReadAllText(full)).Contains(anchor))
                     problems.Add($"{Rel(file)}:{line}: {target}: no heading with that anchor");
@@ -115,7 +123,8 @@ public partial class DocsCommandsTests
     [Fact]
     public void LinkCheck_FindsAMissingFile_AndAMissingAnchor()
     {
-        var links = DocLinks.Extract("See [a](docs/nope.md) and [b](https://example.org) and\n[c](#here).\n```\n[d](x.md)\n```").ToList();
+        const string md = "See [a](docs/nope.md) and [b](https://example.org) and\n[c](#here).\n```\n[d](x.md)\n```";
+        var links = DocLinks.Extract(md).ToList();
         Assert.Equal(new[] { (1, "docs/nope.md"), (2, "#here") }, links);
         var anchors = DocLinks.Anchors("# Title\n## `t2 bench fit` — speed\n## Can I trust this fit? Health, trust\n");
         Assert.Contains("t2-bench-fit--speed", anchors);
@@ -134,7 +143,8 @@ public partial class DocsCommandsTests
         var figures = FigureRegex().Matches(readme[a..b]).Select(m => Normalise(m.Value)).Distinct().ToList();
         Assert.True(figures.Count >= 10, $"only {figures.Count} figures in README's headline table");
         var missing = figures.Where(f => !page.Contains(f, StringComparison.Ordinal)).ToList();
-        Assert.True(missing.Count == 0, "README's headline figures not in docs/paper-experiment.md: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0,
+            "README's headline figures not in docs/paper-experiment.md: " + string.Join(", ", missing));
     }
 
     private static string Normalise(string s) => s.Replace("**", "", StringComparison.Ordinal).Replace('\u00a0', ' ');
@@ -201,7 +211,8 @@ public static partial class DocCommands
 
     // A synopsis goes on in an indented line that starts with an optional flag or a flag.
     private static bool ContinuesSynopsis(string next) =>
-        next.Length > 0 && char.IsWhiteSpace(next[0]) && (next.TrimStart().StartsWith('[') || next.TrimStart().StartsWith("--", StringComparison.Ordinal));
+        next.Length > 0 && char.IsWhiteSpace(next[0])
+        && (next.TrimStart().StartsWith('[') || next.TrimStart().StartsWith("--", StringComparison.Ordinal));
 
     private static string StripComment(string line)
     {
@@ -220,7 +231,7 @@ public static partial class DocCommands
         }
     }
 
-    /// <summary>What is wrong with one command line (its arguments after the program): an unknown verb or flag.</summary>
+    /// <summary>What is wrong with one command line (its arguments after the program): unknown verbs, flags.</summary>
     public static List<string> Check(RootCommand root, string args)
     {
         var problems = new List<string>();
@@ -235,7 +246,10 @@ public static partial class DocCommands
         }
         // A command that has verbs below it and no action of its own needs one of them next.
         if (cmd.Subcommands.Count > 0 && cmd.Action is null && i < tokens.Count && !tokens[i].StartsWith('-'))
-            problems.Add($"'{tokens[i]}' is not a verb of '{VerbPath(cmd)}' (it has: {string.Join(", ", cmd.Subcommands.Select(s => s.Name))})");
+        {
+            string verbs = string.Join(", ", cmd.Subcommands.Select(s => s.Name));
+            problems.Add($"'{tokens[i]}' is not a verb of '{VerbPath(cmd)}' (it has: {verbs})");
+        }
         var accepted = Accepted(cmd);
         var flags = new List<string>();
         foreach (var token in tokens.Skip(i))
@@ -251,8 +265,8 @@ public static partial class DocCommands
         return problems;
     }
 
-    // The same verdict from System.CommandLine itself: the verb path and the flags (values left out, so placeholders such
-    // as FILE never reach a converter) must leave no token unmatched and resolve to the same command. Errors about
+    // The same verdict from System.CommandLine itself: the verb path and the flags (values left out, so placeholders
+    // such as FILE never reach a converter) must leave no token unmatched and resolve to the same command. Errors about
     // missing values are expected here and ignored.
     private static List<string> ParseCheck(RootCommand root, Command expected, string[] args)
     {
@@ -285,7 +299,8 @@ public static partial class DocCommands
     private static string VerbPath(Command cmd)
     {
         var parts = new List<string>();
-        for (Command? c = cmd; c is not null && c is not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault()) parts.Insert(0, c.Name);
+        for (Command? c = cmd; c is not null && c is not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault())
+            parts.Insert(0, c.Name);
         return "t2 " + string.Join(' ', parts);
     }
 
@@ -300,7 +315,13 @@ public static partial class DocCommands
         {
             if (quote != '\0') { if (c == quote) quote = '\0'; else cur.Append(c); continue; }
             if (c is '"' or '\'') { quote = c; any = true; continue; }
-            if (char.IsWhiteSpace(c)) { if (any || cur.Length > 0) list.Add(cur.ToString()); cur.Clear(); any = false; continue; }
+            if (char.IsWhiteSpace(c))
+            {
+                if (any || cur.Length > 0) list.Add(cur.ToString());
+                cur.Clear();
+                any = false;
+                continue;
+            }
             cur.Append(c);
         }
         if (any || cur.Length > 0) list.Add(cur.ToString());
@@ -314,7 +335,9 @@ public static partial class DocCommands
     private static partial Regex ShellComment();
 
     // t2 itself, `dotnet run … --project src/T2.Cli --`, or the built dll; at the start of the code or after "time".
-    [GeneratedRegex(@"^\s*(?:time\s+)?(?:t2|dotnet\s+run\s+(?:-c\s+\S+\s+)?--project\s+src/T2\.Cli\s+--|dotnet\s+\S*/t2\.dll|\S*out/native/t2)(?=\s|$)(?<args>.*)$")]
+    [GeneratedRegex(@"^\s*(?:time\s+)?"
+        + @"(?:t2|dotnet\s+run\s+(?:-c\s+\S+\s+)?--project\s+src/T2\.Cli\s+--|dotnet\s+\S*/t2\.dll|\S*out/native/t2)"
+        + @"(?=\s|$)(?<args>.*)$")]
     private static partial Regex ProgramPrefix();
 
     [GeneratedRegex(@"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")]
@@ -336,13 +359,14 @@ public static partial class DocLinks
             foreach (Match m in Link().Matches(withoutCode))
             {
                 string target = m.Groups[1].Value;
-                if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("mailto:", StringComparison.Ordinal)) continue;
+                if (target.Contains("://", StringComparison.Ordinal)
+                    || target.StartsWith("mailto:", StringComparison.Ordinal)) continue;
                 yield return (i + 1, target);
             }
         }
     }
 
-    /// <summary>GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, ….</summary>
+    /// <summary>GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats -1, -2.</summary>
     public static HashSet<string> Anchors(string markdown)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
@@ -359,15 +383,19 @@ public static partial class DocLinks
                 if (char.IsLetterOrDigit(c) || c is '-' or '_') sb.Append(c);
                 else if (c == ' ') sb.Append('-');
             string slug = sb.ToString();
-            if (seen.TryGetValue(slug, out int n)) { seen[slug] = n + 1; slug += "-" + n.ToString(CultureInfo.InvariantCulture); }
+            if (seen.TryGetValue(slug, out int n))
+            {
+                seen[slug] = n + 1;
+                slug += "-" + n.ToString(CultureInfo.InvariantCulture);
+            }
             else seen[slug] = 1;
             set.Add(slug);
         }
         return set;
     }
 
-    // Inline code is blanked first so that link-like text inside it is not read as a link; the link text itself may hold
-    // inline code (replaced by a word) but no nested brackets.
+    // Inline code is blanked first so that link-like text inside it is not read as a link; the link text itself may
+    // hold inline code (replaced by a word) but no nested brackets.
     [GeneratedRegex(@"`[^`]*`")]
     private static partial Regex InlineCode();
 
