@@ -61,7 +61,7 @@ public partial class DocsCommandsTests
     public void Extract_FollowsTheWaysDocsWriteACommand()
     {
         const string md = """
-            Prose with `t2 passk --data FILE --k 1,10` inline, and `t2-demo/fit.json` (a path, not a command).
+            Prose with `t2 passk --data FILE --k 1,10` inline, `fit t2 --plots DIR` bare, `plan` alone, `t2-demo/x`.
             Wrapped inline code: `t2 fit t2 --data $G --n-col N
             --out f.json`, then `t2 plan --fit f.json --c-train 1e21; t2 predict --fit f.json --n 1e9`.
 
@@ -77,7 +77,8 @@ public partial class DocsCommandsTests
         var got = DocCommands.Extract(md).Select(c => c.Text).ToList();
         Assert.Equal(new[]
         {
-            "passk --data FILE --k 1,10", "fit t2 --data $G --n-col N --out f.json", "plan --fit f.json --c-train 1e21",
+            "passk --data FILE --k 1,10", "fit t2 --plots DIR", "fit t2 --data $G --n-col N --out f.json",
+            "plan --fit f.json --c-train 1e21",
             "predict --fit f.json --n 1e9", "demo --spec quick", "frontier --fit f.json --points 20",
             "fit loss --data FILE [--where COL=VALUE ...] [--json]",
         }, got);
@@ -174,7 +175,7 @@ public static partial class DocCommands
             foreach (Match m in InlineCode().Matches(para.ToString()))
             {
                 int line = starts.Last(s => s.Offset <= m.Index).Line;
-                foreach (var cmd in Commands(m.Groups[1].Value)) found.Add((line, cmd));
+                foreach (var cmd in Commands(m.Groups[1].Value, inline: true)) found.Add((line, cmd));
             }
             para.Clear();
             starts.Clear();
@@ -197,7 +198,7 @@ public static partial class DocCommands
                 {
                     logical = logical.TrimEnd().TrimEnd('\\').TrimEnd() + " " + StripComment(lines[++i]).Trim();
                 }
-                foreach (var cmd in Commands(logical)) found.Add((start + 1, cmd));
+                foreach (var cmd in Commands(logical, inline: false)) found.Add((start + 1, cmd));
                 continue;
             }
             if (line.Trim().Length == 0) { FlushParagraph(); continue; }
@@ -220,14 +221,19 @@ public static partial class DocCommands
         return m.Success ? line[..m.Index] : line;
     }
 
-    private static IEnumerable<string> Commands(string code)
+    // Prose also names a verb without the program ("`plan --fit FIT --hardware FILE`"): inline code that starts with a
+    // verb and uses a flag is checked as well.
+    private static IEnumerable<string> Commands(string code, bool inline)
     {
         foreach (var piece in code.Split(new[] { "; ", " && " }, StringSplitOptions.None))
         {
             var m = ProgramPrefix().Match(piece);
-            if (!m.Success) continue;
-            string args = m.Groups["args"].Value.Trim();
-            if (args.Length > 0) yield return args;
+            if (m.Success)
+            {
+                string args = m.Groups["args"].Value.Trim();
+                if (args.Length > 0) yield return args;
+            }
+            else if (inline && BareVerb().IsMatch(piece)) yield return piece.Trim();
         }
     }
 
@@ -339,6 +345,9 @@ public static partial class DocCommands
         + @"(?:t2|dotnet\s+run\s+(?:-c\s+\S+\s+)?--project\s+src/T2\.Cli\s+--|dotnet\s+\S*/t2\.dll|\S*out/native/t2)"
         + @"(?=\s|$)(?<args>.*)$")]
     private static partial Regex ProgramPrefix();
+
+    [GeneratedRegex(@"^(?:fit|passk|plan|predict|frontier|bench|testbed|validate|report|demo|import|eval)\s(?:.*\s)?--[a-z]")]
+    private static partial Regex BareVerb();
 
     [GeneratedRegex(@"^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$")]
     private static partial Regex FlagToken();
