@@ -18,11 +18,8 @@ public static class Program
         return console;
     }
 
-    /// <summary>
-    /// Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage,
-    /// 3 --strict and a health or trust warning (every output was still written).
-    /// </summary>
-    public static int Run(string[] args, CliContext ctx)
+    /// <summary>Every verb and option, as Run parses them (a test checks README's and docs' commands against it).</summary>
+    public static RootCommand BuildRoot(CliContext ctx)
     {
         var root = new RootCommand("t2 — Train-to-Test scaling laws: estimate pass@k, fit the laws, plan (N, D, k).");
         var fit = new Command("fit", "Fit scaling laws.");
@@ -43,6 +40,16 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Build(ctx));
 
         StrictNumbers(root);
+        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs one command line. Exit codes: 0 success, 1 a fit did not converge, 2 bad input or usage,
+    /// 3 --strict and a health or trust warning (every output was still written).
+    /// </summary>
+    public static int Run(string[] args, CliContext ctx)
+    {
+        var root = BuildRoot(ctx);
         ParseResult parse;
         // A validator reads its option's value; when the text does not convert (--level abc) System.CommandLine throws the
         // conversion error from inside the parse instead of reporting it. Its message (StrictNumbers') names option and value.

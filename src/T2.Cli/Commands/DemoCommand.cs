@@ -18,7 +18,13 @@ public static class DemoCommand
     public static Command Build(CliContext ctx)
     {
         var output = new Option<string>("--out") { Description = "Working directory (ladder, fits, plan, validation, report).", DefaultValueFactory = _ => "t2-demo" };
-        var spec = new Option<string>("--spec") { Description = "Ladder: quick (default, ≈ 5 minutes on 2 cores), full, or a spec file.", DefaultValueFactory = _ => "quick" };
+        // Durations as measured and kept in docs/paper-experiment.md (README quotes the same): one source of truth.
+        var spec = new Option<string>("--spec")
+        {
+            Description = "Ladder: quick (default; about 7 minutes on an idle 2-core machine, more when loaded), "
+                + "full (about 40 minutes), or a spec file.",
+            DefaultValueFactory = _ => "quick",
+        };
         var cmd = new Command("demo", "The paper's loop at miniature scale on this CPU: ladder → fits → plan → train the plan → validation → report.") { output, spec };
         cmd.SetAction(p => Run(ctx, p.GetValue(output)!, p.GetValue(spec)!));
         return cmd;
