@@ -7,7 +7,7 @@ using T2.Core.Fitting;
 
 namespace T2.Cli.Commands;
 
-/// <summary><c>t2 bench fit</c>: times the full multi-start fit and the bootstrap in-process (start-up excluded; see README for the end-to-end figure).</summary>
+/// <summary><c>t2 bench fit</c>: times the full multi-start fit and the bootstrap in-process (start-up excluded; see docs/speed.md for the end-to-end figure).</summary>
 public static class BenchCommand
 {
     public static Command Build(CliContext ctx)

@@ -14,7 +14,7 @@ public static class LadderCommand
 
     public static Command Build(CliContext ctx)
     {
-        var spec = new Option<string>("--spec") { Description = "quick, full, or a ladder spec JSON file (see README 'Ladder spec').", DefaultValueFactory = _ => "quick" };
+        var spec = new Option<string>("--spec") { Description = "quick, full, or a ladder spec JSON file (see docs/testbed-and-ladder.md, 'Ladder spec').", DefaultValueFactory = _ => "quick" };
         var output = new Option<string?>("--out") { Description = "Ladder directory: runs/, spec.json, evidence.csv (a rerun skips finished runs and resumes the rest)." };
         var extra = new Option<string?>("--extra-from") { Description = "A plan JSON from 't2 plan --json': adds its T²-optimal and Chinchilla-optimal models (every seed) as extra points." };
         var parallel = new Option<int?>("--parallel") { Description = "Runs trained side by side (default: the spec's, else the core count)." };

@@ -8,7 +8,7 @@ namespace T2.Cli.Data;
 /// <summary>
 /// Compile-time JSON metadata for every document the CLI serialises with <see cref="FitFileIo.Json"/>: the fit files
 /// (T², loss law, data wall) and the settings and options records they embed. Source generation instead of reflection: a
-/// shorter start-up, and a NativeAOT-published t2 (README, "Speed") reads and writes the same files. Naming, enums as
+/// shorter start-up, and a NativeAOT-published t2 (docs/speed.md) reads and writes the same files. Naming, enums as
 /// snake-case strings and null-skipping come from <see cref="FitFileIo.Json"/>, so the files are unchanged. One context
 /// per document, because the documents' nested records share names (Doc, DataInfo, TaskDoc).
 /// </summary>

@@ -4,7 +4,7 @@ using T2.Core.Planning;
 
 namespace T2.Cli.Rendering;
 
-/// <summary>JSON of findings and of plan trust, the shape documented in README ("trust" and "health").</summary>
+/// <summary>JSON of findings and of plan trust, the shape documented in docs/trust-and-health.md.</summary>
 public static class TrustJson
 {
     public static void Findings(Utf8JsonWriter w, string name, IEnumerable<Finding> findings)

@@ -4,9 +4,8 @@ namespace T2.Testbed.Ladder;
 
 /// <summary>
 /// The two built-in ladders. Training time is close to C / 1.4e10 s per run on this machine whatever the size (6·N·tokens/s
-/// measured at 1.2–1.6e10 FLOP/s from d32 to d96), so a preset's cost is the sum of its budgets: quick ≈ 3e12 FLOPs
-/// (≈ 4 minutes on 2 cores, for the demo and CI), full ≈ 3.7e13 (43 minutes measured, 53 with the
-/// planned models), 8 budgets over 2 decades.
+/// measured at 1.2–1.6e10 FLOP/s from d32 to d96), so a preset's cost is the sum of its budgets: quick ≈ 3.5e12 FLOPs
+/// (for the demo and CI), full ≈ 3.7e13, 8 budgets over 2 decades. Measured durations: docs/paper-experiment.md.
 /// </summary>
 public static class LadderPresets
 {

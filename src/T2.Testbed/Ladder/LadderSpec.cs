@@ -62,7 +62,7 @@ public sealed record LadderEval
 
 /// <summary>
 /// A ladder: training budgets with an isoFLOP spread of shapes around each one's optimum, overtrained extras, extra points
-/// from a plan, the world's difficulty dials, evaluation and seeds. JSON with snake_case fields (see README "Ladder spec").
+/// from a plan, the world's difficulty dials, evaluation and seeds. JSON with snake_case fields (see docs/testbed-and-ladder.md, "Ladder spec").
 /// </summary>
 /// <summary>Post-training of every checkpoint (issue 11; the paper's RQ3): the same settings and steps for each.</summary>
 public sealed record LadderFinetune

@@ -422,7 +422,7 @@ public class ReportBrowserTests(TinyLadderFixture f)
 /// <summary>
 /// The quick preset's evidence (the demo's ladder, trained here: ≈ 4 minutes). Per family the spread T² needs: the best
 /// checkpoint's mean single-sample success well above the worst's and above the guessing floor, few questions at p ≈ 1.
-/// Arithmetic is not asserted: at this scale it stays at its guessing floor (README, "Task families").
+/// Arithmetic is not asserted: at this scale it stays at its guessing floor (docs/testbed-and-ladder.md, "Task families").
 /// </summary>
 [Trait("Category", "Slow")]
 public class QuickPresetEvidenceTests : IDisposable
