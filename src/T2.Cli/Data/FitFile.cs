@@ -33,7 +33,7 @@ public static class FitFile
     /// <c>kind</c> column (null otherwise, and in files written before it existed).</summary>
     public sealed record DataInfo(string File, string Sha256, int Rows, int Checkpoints, string NColumn, string DColumn,
         SortedDictionary<string, int>? CheckpointsByKind = null);
-    /// <summary>The law re-fitted with <c>Parameter</c>'s bound released (BoundRelease): Approach 1 as its law vector, Approach 2
+    /// <summary>The law re-fitted with <c>Parameter</c>'s bound released (ForecastSensitivity): Approach 1 as its law vector, Approach 2
     /// as its five θ (the stage-1 law is the fit's).</summary>
     public sealed record ReleasedDoc(string Parameter, double[] Vector);
     /// <summary><c>Released</c>: null in files written before bounds were released (plans then keep the fit's grading).</summary>

@@ -29,8 +29,8 @@ public sealed record Approach1FitResult
     /// <summary>Range of the (N, D, k) observations actually fitted (non-finite NLL_k dropped).</summary>
     public required FitRange Range { get; init; }
     public required IReadOnlyList<Finding> Health { get; init; }
-    /// <summary>The optimum re-found with each at-bound parameter's bound released (see <see cref="BoundRelease"/>).</summary>
-    public IReadOnlyList<BoundRelease.Released> Released { get; init; } = [];
+    /// <summary>The optimum re-found with each at-bound parameter's bound released (see <see cref="ForecastSensitivity"/>).</summary>
+    public IReadOnlyList<ForecastSensitivity.Released> Released { get; init; } = [];
     public bool Converged => Diagnostics.Converged;
 }
 
@@ -102,23 +102,29 @@ public static class Approach1Fit
         var law = ToLaw(x);
         var health = Assess(law, x, diag, n, d, k, y);
         // Parameters on a bound: released one at a time, graded by how far that moves the prediction at the valley's point.
-        var released = best < 0 ? [] : BoundRelease.Release(() => new Approach1Objective(n, d, k, y), x, Coordinates, Lower, Upper, o.Polish);
+        var released = best < 0 ? [] : ForecastSensitivity.Release(() => new Approach1Objective(n, d, k, y), x, Coordinates, Lower, Upper, o.Polish);
         var (nRef, dRef, kRef, where) = Reference(n, d, k);
         double Forecast(double[] v) => ToLaw(v).Predict(nRef, dRef, kRef);
-        health = BoundRelease.Grade(health, Coordinates, released, Forecast, law.Predict(nRef, dRef, kRef), where);
+        health = ForecastSensitivity.Grade(health, Coordinates, released, Forecast, law.Predict(nRef, dRef, kRef), where);
         // E collapsed: would the forecast change if E were held at the collapse threshold or above?
         if (health.Any(f => f.Code == "e_collapsed"))
         {
             double floor = Math.Log(HealthChecks.ECollapseFraction * y.Where(v => v > 0).Min());
-            var pinned = BoundRelease.Reoptimise(() => new Approach1Objective(n, d, k, y), x, Lower, Upper, 2, floor, Upper[2], o.Polish);
-            health = BoundRelease.GradeCollapse(health, pinned, Forecast, law.Predict(nRef, dRef, kRef), where);
+            var pinned = ForecastSensitivity.Reoptimise(() => new Approach1Objective(n, d, k, y), x, Lower, Upper, 2, floor, Upper[2], o.Polish);
+            health = ForecastSensitivity.GradeCollapse(health, pinned, Forecast, law.Predict(nRef, dRef, kRef), where);
         }
+        // Stopped before converging: does running on from there move the forecast?
+        var ranOn = ForecastSensitivity.RunOn(health, () => new Approach1Objective(n, d, k, y), x, Lower, Upper, RunOnSolver(o.Polish));
+        health = ForecastSensitivity.GradeRunOn(health, ranOn, Forecast, law.Predict(nRef, dRef, kRef), where);
         return new Approach1FitResult
         {
             Law = law, X = x, Objective = best < 0 ? double.NaN : results[best].F, Observations = n.Length, Diagnostics = diag,
             Range = FitRange.Of(n, d, k), Released = released, Health = health,
         };
     }
+
+    /// <summary>The run-on check's solver: the polish settings with four times the iterations.</summary>
+    public static LbfgsOptions RunOnSolver(LbfgsOptions polish) => polish with { MaxIterations = 4 * polish.MaxIterations };
 
     /// <summary>Where the fit's own forecast is judged (flat valley, released bounds): 10× the largest N and D, largest k.</summary>
     public static (double N, double D, double K, string Where) Reference(double[] n, double[] d, double[] k)

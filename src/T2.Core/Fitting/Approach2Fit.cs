@@ -64,8 +64,8 @@ public sealed record Approach2FitResult
     public required HealthChecks.Coordinate[] Coordinates { get; init; }
     /// <summary>Stage 1's and stage 2's findings (each with its scope).</summary>
     public required IReadOnlyList<Finding> Health { get; init; }
-    /// <summary>Stage 2's optimum re-found with each at-bound θ's bound released (see <see cref="BoundRelease"/>).</summary>
-    public IReadOnlyList<BoundRelease.Released> Released { get; init; } = [];
+    /// <summary>Stage 2's optimum re-found with each at-bound θ's bound released (see <see cref="ForecastSensitivity"/>).</summary>
+    public IReadOnlyList<ForecastSensitivity.Released> Released { get; init; } = [];
     public bool Converged => Diagnostics.Converged;
 }
 
@@ -148,7 +148,7 @@ public static class Approach2Fit
         var x = best < 0 ? Enumerable.Repeat(double.NaN, 5).ToArray() : results[best].X;
         var law = new Approach2Law(stage1.Law, x[0], x[1], x[2], x[3], x[4]);
         var h = new List<Finding>(stage1.Health);
-        List<BoundRelease.Released> released = [];
+        List<ForecastSensitivity.Released> released = [];
         h.AddRange(HealthChecks.Convergence(diag, "stage2"));
         h.AddRange(HealthChecks.FailedStarts(diag, "stage2"));
         h.AddRange(HealthChecks.Observations(obsAcc.Length, 5, "stage2"));
@@ -158,9 +158,15 @@ public static class Approach2Fit
             string where = $"10× the largest N and D fitted, largest k (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}, k = {Num.G(kRef, 3)})";
             Approach2Law With(double[] v) => law with { Theta0 = v[0], Theta1 = v[1], Theta2 = v[2], Theta3 = v[3], Theta4 = v[4] };
             // Parameters on a bound: released one at a time, graded by how far that moves the prediction at the valley's point.
-            released = BoundRelease.Release(() => new Approach2Objective(obsLoss, obsK, obsAcc), x, coords, Stage2Lower, upper, o.Polish);
-            h.AddRange(BoundRelease.Grade(HealthChecks.AtBounds(coords, x, "stage2"), coords, released, v => With(v).Predict(nRef, dRef, kRef),
+            released = ForecastSensitivity.Release(() => new Approach2Objective(obsLoss, obsK, obsAcc), x, coords, Stage2Lower, upper, o.Polish);
+            h.AddRange(ForecastSensitivity.Grade(HealthChecks.AtBounds(coords, x, "stage2"), coords, released, v => With(v).Predict(nRef, dRef, kRef),
                 law.Predict(nRef, dRef, kRef), where));
+            // Stage 2 stopped before converging: does running on from there move the forecast?
+            var ranOn = ForecastSensitivity.RunOn(h, () => new Approach2Objective(obsLoss, obsK, obsAcc), x, Stage2Lower, upper,
+                Approach1Fit.RunOnSolver(o.Polish), "stage2");
+            var graded = ForecastSensitivity.GradeRunOn(h.Where(f => f.Scope == "stage2"), ranOn, v => With(v).Predict(nRef, dRef, kRef),
+                law.Predict(nRef, dRef, kRef), where);
+            h = [.. h.Where(f => f.Scope != "stage2"), .. graded];
             var obsN = obsCheckpoint.Select(j => n[j]).ToArray();
             h.AddRange(HealthChecks.SizeResiduals(obsN, obsLoss.Select((l, i) => law.AccuracyAtLoss(l, obsK[i])).ToArray(), obsAcc, "Acc_k", "stage2"));
             h.AddRange(HealthChecks.FlatValley(diag.Valley.Select(v => With(v).Predict(nRef, dRef, kRef)).ToArray(), where, "stage2"));
@@ -246,7 +252,7 @@ public static class Approach2Fit
         h.AddRange(HealthChecks.SingleBudget(n, d, "stage1"));
         h.AddRange(HealthChecks.AtGridEdge("E", eGrid, profile, "stage1"));
         // An exponent at 0 is its physical limit (information); other stage-1 bounds are not released here and stay warnings.
-        h.AddRange(BoundRelease.Grade(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"), Stage1Coordinates, [], _ => double.NaN, double.NaN, ""));
+        h.AddRange(ForecastSensitivity.Grade(HealthChecks.AtBounds(Stage1Coordinates, xs[arg], "stage1"), Stage1Coordinates, [], _ => double.NaN, double.NaN, ""));
         h.AddRange(HealthChecks.SizeResiduals(n, n.Select((v, i) => law.Predict(v, d[i])).ToArray(), nll1, "NLL_1", "stage1"));
         // The profile's own valley: E values whose best objective is within one residual's share of the optimum.
         double window = n.Length > 5 ? profile[arg] / (n.Length - 5) : double.PositiveInfinity;

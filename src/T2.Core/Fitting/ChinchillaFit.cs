@@ -32,17 +32,22 @@ public static class ChinchillaFit
             results = [.. results, vp];
         }
         var fit = Summarise(results, o, nArr, dArr, lArr, starts.Length, varPro);
-        if (!fit.Health.Any(f => f.Code == "e_collapsed")) return fit;
-        // E collapsed: would the forecast at 10× the largest N and D change if E were held at the threshold or above?
+        if (!fit.Health.Any(f => f.Code == "e_collapsed" || ForecastSensitivity.StopCodes.Contains(f.Code))) return fit;
+        // Graded at the flat valley's point (10× the largest N and D): would the forecast change with E held at the collapse
+        // threshold or above, or with the best start run on from where it stopped?
         var used = Enumerable.Range(0, nArr.Length).Where(i => o.Weights is null || o.Weights[i] > 0).ToArray();
-        double nRef = 10 * used.Max(i => nArr[i]), dRef = 10 * used.Max(i => dArr[i]);
-        double floor = Math.Log(HealthChecks.ECollapseFraction * used.Min(i => lArr[i]));
-        var pinned = BoundRelease.Reoptimise(factory, fit.X, null, null, 2, floor, double.PositiveInfinity, o.Polish);
-        return fit with
+        double nRef = 10 * used.Max(i => nArr[i]), dRef = 10 * used.Max(i => dArr[i]), forecast = fit.Law.Predict(nRef, dRef);
+        string where = $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)})";
+        double Forecast(double[] v) => ToLaw(v).Predict(nRef, dRef);
+        var health = fit.Health.ToList();
+        if (health.Any(f => f.Code == "e_collapsed"))
         {
-            Health = BoundRelease.GradeCollapse(fit.Health, pinned, v => ToLaw(v).Predict(nRef, dRef), fit.Law.Predict(nRef, dRef),
-                $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)})"),
-        };
+            double floor = Math.Log(HealthChecks.ECollapseFraction * used.Min(i => lArr[i]));
+            var pinned = ForecastSensitivity.Reoptimise(factory, fit.X, null, null, 2, floor, double.PositiveInfinity, o.Polish);
+            health = ForecastSensitivity.GradeCollapse(health, pinned, Forecast, forecast, where);
+        }
+        var ranOn = ForecastSensitivity.RunOn(health, factory, fit.X, null, null, Approach1Fit.RunOnSolver(o.Polish));
+        return fit with { Health = ForecastSensitivity.GradeRunOn(health, ranOn, Forecast, forecast, where) };
     }
 
     internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, double[] n, double[] d, double[] loss,

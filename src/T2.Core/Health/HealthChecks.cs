@@ -201,13 +201,13 @@ public static class HealthChecks
         double rms = Math.Sqrt(rel.Average(r => r.R * r.R)), mean = g.Average();
         double sameSign = Math.Max(g.Count(r => r > 0), g.Count(r => r < 0)) / (double)g.Length;
         if (!(sameSign >= 0.75 && Math.Abs(mean) > rms)) return [];
-        // A systematic miss smaller than a forecast shift that matters (BoundRelease.ForecastShift) is information: the
+        // A systematic miss smaller than a forecast shift that matters (ForecastSensitivity.ForecastShift) is information: the
         // pattern is real, but it moves predictions at the top of the ladder by less than 5 % (an exact fit's 1e−10 included).
-        bool material = Math.Abs(mean) > BoundRelease.ForecastShift;
+        bool material = Math.Abs(mean) > ForecastSensitivity.ForecastShift;
         return [new Finding("size_residuals", material ? Severity.Warn : Severity.Info,
             $"the largest model size (N = {G(top)}, {g.Length} points) is {(mean > 0 ? "over" : "under")}-predicted by {G(100 * Math.Abs(mean))} % " +
             $"on average in sample ({metric}; whole-fit RMS {G(100 * rms)} %): the law bends away from the data at the top of the ladder" +
-            (material ? ", so extrapolation in N is suspect." : $"; below {100 * BoundRelease.ForecastShift:0} %, too little to move a forecast."))
+            (material ? ", so extrapolation in N is suspect." : $"; below {100 * ForecastSensitivity.ForecastShift:0} %, too little to move a forecast."))
             { Scope = scope, Value = mean }];
     }
 

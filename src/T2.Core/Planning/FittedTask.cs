@@ -18,7 +18,7 @@ public sealed record FittedApproach
     public required IReadOnlyList<Finding> Health { get; init; }
     public IReadOnlyList<Replicate> Replicates { get; init; } = [];
     public IReadOnlyList<PlanMetric> Valley { get; init; } = [];
-    /// <summary>The fit re-found with each at-bound parameter's bound released (<see cref="BoundRelease"/>), one metric per
+    /// <summary>The fit re-found with each at-bound parameter's bound released (<see cref="ForecastSensitivity"/>), one metric per
     /// released parameter; null when the fit did not record them (older fit files, the macro): its at-bound findings then
     /// stand as the fit graded them.</summary>
     public IReadOnlyList<ReleasedMetric>? Released { get; init; }
@@ -72,7 +72,9 @@ public static class FittedTasks
             var baseLaw = a2?.Loss ?? a1.AtKOne();
             list.Add(new FittedApproach
             {
-                Approach = "1", Metric = A1Metric(a1), Stage1 = baseLaw, Range = a1Range!, Health = [.. (a1Health ?? []), .. th],
+                // The Beta check tests Approach 2's assumption; Approach 1 (NLL_k, no Beta) does not rest on it.
+                Approach = "1", Metric = A1Metric(a1), Stage1 = baseLaw, Range = a1Range!,
+                Health = [.. (a1Health ?? []), .. th.Where(f => f.Code != "beta_gap")],
                 Replicates = (a1Boot ?? []).Select(b => new Replicate(A1Metric(b), a2 is null ? b.AtKOne() : baseLaw)).ToList(),
                 Valley = (a1Valley ?? []).Select(A1Metric).ToList(),
                 Released = a1Released?.Select(r => new ReleasedMetric(r.Parameter, A1Metric(r.Law))).ToList(),

@@ -56,7 +56,7 @@ public static class PlanTrustAssessor
         // With the released optima known, parameters on bounds are judged at this point, not at the fit's reference point:
         // their fit-level findings give way to this point's shift.
         var judged = released is null ? health : health.Where(f => f.Code != "param_at_bound").ToList();
-        bool boundMoves = released is { Parameter: not null } rs && rs.Shift > BoundRelease.ForecastShift;
+        bool boundMoves = released is { Parameter: not null } rs && rs.Shift > ForecastSensitivity.ForecastShift;
         var ex = Extrapolate(n, d, k, range);
         bool kBelow = rawK < 1;
         double? factor = cInf is { } ci && ci > 0 ? 2 * n * k / ci : null;

@@ -66,11 +66,11 @@ public static class TaskPlanner
             released: Released(a, n, d, k, a.Metric.Evaluate(n, d, k)));
 
     /// <summary>How far releasing a bound moves this forecast: the largest shift over the released optima (see
-    /// <see cref="T2.Core.Health.BoundRelease"/>); an empty list (nothing to release) is a shift of 0; null when not recorded.</summary>
+    /// <see cref="T2.Core.Health.ForecastSensitivity"/>); an empty list (nothing to release) is a shift of 0; null when not recorded.</summary>
     private static ReleasedShift? Released(FittedApproach a, double n, double d, double k, double forecast)
     {
         if (a.Released is null) return null;
-        var worst = T2.Core.Health.BoundRelease.LargestShift(forecast, a.Released.Select(r => (r.Parameter, r.Metric.Evaluate(n, d, k))));
+        var worst = T2.Core.Health.ForecastSensitivity.LargestShift(forecast, a.Released.Select(r => (r.Parameter, r.Metric.Evaluate(n, d, k))));
         return worst is { } w ? new ReleasedShift(w.Parameter, w.Shift) : new ReleasedShift(null, 0);
     }
 

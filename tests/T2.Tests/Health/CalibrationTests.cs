@@ -55,9 +55,40 @@ public class CalibrationTests
         // A loss law whose data do have a floor (E = 1.7) but are fitted with E pushed to 0 by construction: holding E at
         // the threshold or above moves the far forecast a lot, so the finding must stay a warning.
         var f = new Finding("e_collapsed", Severity.Warn, "E collapsed") { Parameter = "E" };
-        var graded = Assert.Single(BoundRelease.GradeCollapse([f], [1.0], v => v[0], 0.5, "here"));
+        var graded = Assert.Single(ForecastSensitivity.GradeCollapse([f], [1.0], v => v[0], 0.5, "here"));
         Assert.Equal(Severity.Warn, graded.Severity);
-        Assert.Equal(Severity.Info, Assert.Single(BoundRelease.GradeCollapse([f], [0.51], v => v[0], 0.5, "here")).Severity);
+        Assert.Equal(Severity.Info, Assert.Single(ForecastSensitivity.GradeCollapse([f], [0.51], v => v[0], 0.5, "here")).Severity);
+    }
+
+    [Fact]
+    public void AStopBeforeConvergence_WarnsOnlyIfRunningOnMovesTheForecast()
+    {
+        var stop = new Finding("gradient_above_tolerance", Severity.Warn, "stopped early");
+        var other = new Finding("few_observations", Severity.Warn, "few");
+        var moved = ForecastSensitivity.GradeRunOn([stop, other], [2.0], v => v[0], 1.0, "here");
+        Assert.Equal(Severity.Warn, moved.Single(f => f.Code == "gradient_above_tolerance").Severity);
+        Assert.Equal(Severity.Warn, moved.Single(f => f.Code == "few_observations").Severity); // not a stop: untouched
+        var still = ForecastSensitivity.GradeRunOn([stop], [1.01], v => v[0], 1.0, "here");
+        Assert.Equal(Severity.Info, Assert.Single(still).Severity);
+        Assert.Contains("does not decide", still[0].Message);
+        // The run-on itself: a bowl stopped at x = 3 (no box) runs on to 5.
+        var ranOn = ForecastSensitivity.RunOn([stop], () => new Bowl(), [3.0], null, null, new LbfgsOptions());
+        Assert.Equal(5.0, ranOn![0], 6);
+        Assert.Null(ForecastSensitivity.RunOn([other], () => new Bowl(), [3.0], null, null, new LbfgsOptions()));
+    }
+
+    [Fact]
+    public void TheBetaGap_WarnsApproach2sPlans_NotApproach1s()
+    {
+        var gap = HealthChecks.BetaCheck(0.2, "c", 64).ToList();
+        var a1 = new Approach1Law(1, 400, 900, 0.3, 0.35, 2, 0.4);
+        var a2 = new Approach2Law(new ChinchillaLaw(1, 400, 900, 0.3, 0.35), 2, 3, 0.9, 0, 0);
+        var task = FittedTasks.From("t", a1, Range, [], null, null, a2, Range, [], null, null, gap);
+        Assert.DoesNotContain(task.Approaches.Single(a => a.Approach == "1").Health, f => f.Code == "beta_gap");
+        Assert.Contains(task.Approaches.Single(a => a.Approach == "2").Health, f => f.Code == "beta_gap");
+        var plan2 = TaskPlanner.PredictTrust(task.Approaches.Single(a => a.Approach == "2"), 1e7, 1e9, 4);
+        Assert.Equal(Severity.Warn, plan2.Severity);
+        Assert.Contains("Beta assumption off", plan2.Verdict);
     }
 
     [Fact]
@@ -84,14 +115,14 @@ public class CalibrationTests
         double[] x = [3.0];
         var bound = HealthChecks.AtBounds(Box, x).ToList();
         Assert.Equal("param_at_bound", Assert.Single(bound).Code);
-        var released = BoundRelease.Release(() => new Bowl(), x, Box, [0.0], [3.0], new LbfgsOptions());
+        var released = ForecastSensitivity.Release(() => new Bowl(), x, Box, [0.0], [3.0], new LbfgsOptions());
         Assert.Equal(5.0, Assert.Single(released).X[0], 6); // the box's width (3) is room enough for the data's optimum
         // A forecast that follows θ: 3 → 5 is a 67 % move.
-        var moving = Assert.Single(BoundRelease.Grade(bound, Box, released, v => v[0], 3.0, "here"));
+        var moving = Assert.Single(ForecastSensitivity.Grade(bound, Box, released, v => v[0], 3.0, "here"));
         Assert.Equal(Severity.Warn, moving.Severity);
         Assert.Contains("above 5 %", moving.Message);
         // A forecast that hardly depends on θ (1 + θ·1e-3: 1.003 → 1.005, 0.2 %) is not decided by the bound.
-        var still = Assert.Single(BoundRelease.Grade(bound, Box, released, v => 1 + 1e-3 * v[0], 1.003, "here"));
+        var still = Assert.Single(ForecastSensitivity.Grade(bound, Box, released, v => 1 + 1e-3 * v[0], 1.003, "here"));
         Assert.Equal(Severity.Info, still.Severity);
         Assert.Contains("within 5 %", still.Message);
     }
@@ -101,8 +132,8 @@ public class CalibrationTests
     {
         HealthChecks.Coordinate[] ceiling = [new("theta2", 1e-6, 1, false) { PhysicalLower = 0, PhysicalUpper = 1 }];
         double[] x = [1.0];
-        Assert.Empty(BoundRelease.Release(() => new Bowl(), x, ceiling, [1e-6], [1.0], new LbfgsOptions()));
-        var f = Assert.Single(BoundRelease.Grade(HealthChecks.AtBounds(ceiling, x), ceiling, [], v => v[0], 1, "here"));
+        Assert.Empty(ForecastSensitivity.Release(() => new Bowl(), x, ceiling, [1e-6], [1.0], new LbfgsOptions()));
+        var f = Assert.Single(ForecastSensitivity.Grade(HealthChecks.AtBounds(ceiling, x), ceiling, [], v => v[0], 1, "here"));
         Assert.Equal(Severity.Info, f.Severity);
         Assert.Contains("physical limit", f.Message);
     }
@@ -134,7 +165,7 @@ public class CalibrationTests
         var trust = TaskPlanner.PredictTrust(approach, 3e7, 3e9, 16);
         Assert.DoesNotContain("E at its bound", trust.Verdict);
         Assert.DoesNotContain("E collapsed", trust.Verdict);
-        Assert.True(trust.Released is { } rs && rs.Shift < BoundRelease.ForecastShift);
+        Assert.True(trust.Released is { } rs && rs.Shift < ForecastSensitivity.ForecastShift);
     }
 
     [Fact]

@@ -3,14 +3,15 @@ using T2.Core.Optimization;
 namespace T2.Core.Health;
 
 /// <summary>
-/// Does a parameter on its box bound matter for a forecast? The bound is released — moved out by the box's own width, but
+/// Does a finding matter for the forecast at hand? For a parameter on its box bound: The bound is released — moved out by the box's own width, but
 /// never past the parameter's physical limit — and the fit re-optimised locally from its optimum. If the released optimum
 /// moves the forecast by more than <see cref="ForecastShift"/>, the box, not the data, decides that forecast: a warning.
 /// If not, the bound is the optimiser's business and the finding is information. A bound that is already the physical
 /// limit (an exponent at 0, an accuracy ceiling at 1) cannot be released: information, with the valley spread and the
-/// extrapolation left to say how far the forecast can be trusted.
+/// extrapolation left to say how far the forecast can be trusted. The same question graded for a collapsed E (refit with E
+/// held at the collapse threshold) and for a best start that stopped before converging (run on from where it stopped).
 /// </summary>
-public static class BoundRelease
+public static class ForecastSensitivity
 {
     /// <summary>A released bound moving the forecast by more than this share (of the forecast) makes the finding a warning.</summary>
     public const double ForecastShift = 0.05;
@@ -81,6 +82,46 @@ public static class BoundRelease
             });
         }
         return list;
+    }
+
+    /// <summary>The convergence findings a run-on can answer: the best start stopped on a rule other than convergence, or
+    /// with a projected gradient above tolerance.</summary>
+    public static readonly string[] StopCodes = ["not_converged", "gradient_above_tolerance"];
+
+    /// <summary>
+    /// Convergence findings graded against one forecast: the best start run on from where it stopped (<paramref name="ranOn"/>,
+    /// e.g. four times the polish's iteration cap); a warning when that moves the forecast by more than
+    /// <see cref="ForecastShift"/> (the stop decided it), information otherwise. Without a run-on, the findings stand.
+    /// </summary>
+    public static List<Finding> GradeRunOn(IEnumerable<Finding> findings, double[]? ranOn, Func<double[], double> predict, double forecast,
+        string where)
+    {
+        var list = new List<Finding>();
+        foreach (var f in findings)
+        {
+            if (!StopCodes.Contains(f.Code) || ranOn is null) { list.Add(f); continue; }
+            double shift = LargestShift(forecast, [("run on", predict(ranOn))])?.Shift ?? double.PositiveInfinity;
+            bool moves = !(shift <= ForecastShift);
+            list.Add(f with
+            {
+                Severity = moves ? Severity.Warn : Severity.Info,
+                Message = f.Message + $" Run on from where it stopped, the prediction at {where} moves by {Num.G(100 * shift, 3)} % — " +
+                    (moves ? $"above {100 * ForecastShift:0} %: where the solver stopped decides forecasts there."
+                           : $"within {100 * ForecastShift:0} %: the early stop does not decide that forecast."),
+            });
+        }
+        return list;
+    }
+
+    /// <summary>The best start run on from <paramref name="x"/> with <paramref name="solver"/> in the fit's box (null when
+    /// it fails, or when no finding asks for it).</summary>
+    public static double[]? RunOn(IReadOnlyList<Finding> health, Func<Objective> factory, double[] x, double[]? lower, double[]? upper,
+        LbfgsOptions solver, string? scope = null)
+    {
+        if (!health.Any(f => StopCodes.Contains(f.Code) && f.Scope == scope) || !x.All(double.IsFinite)) return null;
+        var f = factory();
+        var r = new Lbfgs(f.Dimension, solver.Memory).Minimize(f, x, solver, lower ?? default, upper ?? default);
+        return double.IsFinite(r.F) && r.X.All(double.IsFinite) ? r.X : null;
     }
 
     /// <summary>Whether the bound <paramref name="c"/> sits on (−1 lower, +1 upper) is its physical limit.</summary>
