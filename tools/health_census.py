@@ -50,6 +50,8 @@ def main(args):
     for arg in args:
         label, _, path = arg.partition("=")
         counts, plans = census(path)
+        if not counts and not plans:
+            print(f"| {label} | (no findings) | 0 | 0 | 0 |")
         for code in sorted({c for c, _ in counts}):
             print(f"| {label} | `{code}` | {counts[(code, 'warn')]} | {counts[(code, 'error')]} | {counts[(code, 'info')]} |")
         if plans:

@@ -35,6 +35,15 @@ public static class TrustJson
         if (t.FlatNWithin1Pct is { } flat) { w.WriteStartArray("flat_n_within_1pct"); w.Number(flat[0]); w.Number(flat[1]); w.WriteEndArray(); }
         else w.WriteNull("flat_n_within_1pct");
         if (t.ValleySpread is { } s) w.Number("valley_spread", s); else w.WriteNull("valley_spread");
+        // How far releasing an at-bound parameter's bound moves this forecast (null: the fit file did not record it).
+        if (t.Released is { } r)
+        {
+            w.WriteStartObject("bound_release");
+            if (r.Parameter is { } p) w.WriteString("parameter", p); else w.WriteNull("parameter");
+            w.Number("shift", r.Shift);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("bound_release");
         Findings(w, "health", t.Health);
         w.WriteString("severity", T2.Core.Health.Findings.Name(t.Severity));
         w.WriteString("verdict", t.Verdict);

@@ -85,7 +85,13 @@ public class T2CliTests : IDisposable
             Assert.Equal(1e21, 6 * n * d, 1e21 * 1e-9);
             Assert.Equal(1.4e11, 2 * n * k, 1.4e11 * 1e-9);
             foreach (var f in new[] { "N", "D", "k", "tokens_per_param", "predicted" }) Assert.True(p.GetProperty("chinchilla").TryGetProperty(f, out _), f);
+            // The fit file records its released bounds, so every plan judges them at its own point (issue 21, item 5).
+            var release = p.GetProperty("trust").GetProperty("bound_release");
+            Assert.Equal(JsonValueKind.Object, release.ValueKind);
+            Assert.True(release.GetProperty("shift").GetDouble() >= 0);
         }
+        using (var fitDoc = JsonDocument.Parse(File.ReadAllText(path)))
+            Assert.Equal(JsonValueKind.Array, fitDoc.RootElement.GetProperty("tasks")[0].GetProperty("approach1").GetProperty("released").ValueKind);
         var table = CliRun.Of("plan", "--fit", path, "--c-train", "1e19,1e25", "--c-inf", "1.4e11");
         Assert.Equal(0, table.Code);
         Assert.Contains("beyond the fitted data", table.Console);
