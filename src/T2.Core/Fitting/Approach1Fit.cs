@@ -111,11 +111,13 @@ public static class Approach1Fit
         {
             double floor = Math.Log(HealthChecks.ECollapseFraction * y.Where(v => v > 0).Min());
             var pinned = ForecastSensitivity.Reoptimise(() => new Approach1Objective(n, d, k, y), x, Lower, Upper, 2, floor, Upper[2], o.Polish);
-            health = ForecastSensitivity.GradeCollapse(health, pinned, Forecast, law.Predict(nRef, dRef, kRef), where);
+            health = ForecastSensitivity.GradeCodes(health, ["e_collapsed"], pinned, Forecast, law.Predict(nRef, dRef, kRef), where,
+                ForecastSensitivity.CollapseHow);
         }
         // Stopped before converging: does running on from there move the forecast?
         var ranOn = ForecastSensitivity.RunOn(health, () => new Approach1Objective(n, d, k, y), x, Lower, Upper, RunOnSolver(o.Polish));
-        health = ForecastSensitivity.GradeRunOn(health, ranOn, Forecast, law.Predict(nRef, dRef, kRef), where);
+        health = ForecastSensitivity.GradeCodes(health, ForecastSensitivity.StopCodes, ranOn, Forecast, law.Predict(nRef, dRef, kRef), where,
+            ForecastSensitivity.RunOnHow);
         return new Approach1FitResult
         {
             Law = law, X = x, Objective = best < 0 ? double.NaN : results[best].F, Observations = n.Length, Diagnostics = diag,

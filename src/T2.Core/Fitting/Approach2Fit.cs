@@ -164,8 +164,8 @@ public static class Approach2Fit
             // Stage 2 stopped before converging: does running on from there move the forecast?
             var ranOn = ForecastSensitivity.RunOn(h, () => new Approach2Objective(obsLoss, obsK, obsAcc), x, Stage2Lower, upper,
                 Approach1Fit.RunOnSolver(o.Polish), "stage2");
-            var graded = ForecastSensitivity.GradeRunOn(h.Where(f => f.Scope == "stage2"), ranOn, v => With(v).Predict(nRef, dRef, kRef),
-                law.Predict(nRef, dRef, kRef), where);
+            var graded = ForecastSensitivity.GradeCodes(h.Where(f => f.Scope == "stage2"), ForecastSensitivity.StopCodes, ranOn,
+                v => With(v).Predict(nRef, dRef, kRef), law.Predict(nRef, dRef, kRef), where, ForecastSensitivity.RunOnHow);
             h = [.. h.Where(f => f.Scope != "stage2"), .. graded];
             var obsN = obsCheckpoint.Select(j => n[j]).ToArray();
             h.AddRange(HealthChecks.SizeResiduals(obsN, obsLoss.Select((l, i) => law.AccuracyAtLoss(l, obsK[i])).ToArray(), obsAcc, "Acc_k", "stage2"));
@@ -244,6 +244,7 @@ public static class Approach2Fit
         for (int i = 0; i < m; i++) if (double.IsFinite(profile[i]) && (arg < 0 || profile[i] < profile[arg])) arg = i;
         if (arg < 0) throw new InvalidOperationException("Stage 1: no profiled E value gave a finite fit.");
         var law = laws[arg];
+        Func<Objective> objective = () => new ChinchillaObjective(n, d, nll1, w, LossObjective.SquaredError, 0);
         var h = new List<Finding>();
         h.AddRange(HealthChecks.Convergence(diags[arg], "stage1"));
         h.AddRange(HealthChecks.FailedStarts(diags[arg], "stage1"));
@@ -259,7 +260,22 @@ public static class Approach2Fit
         double nRef = 10 * n.Max(), dRef = 10 * d.Max();
         var valley = Enumerable.Range(0, m).Where(i => double.IsFinite(profile[i]) && profile[i] - profile[arg] <= window)
             .SelectMany(i => new[] { laws[i].Predict(nRef, dRef) }.Concat(diags[i].Valley.Select(v => ChinchillaFit.ToLaw(v).Predict(nRef, dRef)))).ToArray();
-        h.AddRange(HealthChecks.FlatValley(valley, $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)}), across E values and starts", "stage1"));
+        string where = $"10× the largest N and D fitted (N = {Num.G(nRef, 3)}, D = {Num.G(dRef, 3)})";
+        h.AddRange(HealthChecks.FlatValley(valley, where + ", across E values and starts", "stage1"));
+        // Graded by the stage-1 forecast at that point: the best profile point run on from where it stopped (E fixed), and E
+        // freed beyond the grid's edge (below its first value, or up to the smallest observed NLL_1).
+        double forecast = law.Predict(nRef, dRef);
+        double Forecast(double[] v) => ChinchillaFit.ToLaw(v).Predict(nRef, dRef);
+        double leBest = Math.Log(eGrid[arg]);
+        double[] boxLo = [-30, -30, leBest, 0, 0], boxHi = [60, 60, leBest, 3, 3];
+        var ranOn = ForecastSensitivity.RunOn(h, objective, xs[arg], boxLo, boxHi, Approach1Fit.RunOnSolver(o.Polish), "stage1");
+        h = ForecastSensitivity.GradeCodes(h, ForecastSensitivity.StopCodes, ranOn, Forecast, forecast, where, ForecastSensitivity.RunOnHow);
+        if (h.Any(f => f.Code == "param_at_grid_edge"))
+        {
+            var (lo, hi) = arg == 0 ? (-30.0, leBest) : (leBest, Math.Log(0.999 * minL));
+            var freed = ForecastSensitivity.Reoptimise(objective, xs[arg], boxLo, boxHi, 2, lo, hi, o.Polish);
+            h = ForecastSensitivity.GradeCodes(h, ["param_at_grid_edge"], freed, Forecast, forecast, where, ForecastSensitivity.GridHow);
+        }
         return new Stage1Result
         {
             Law = law, Objective = profile[arg], ProfileE = eGrid, ProfileObjective = profile, Weights = w, StartsTried = tried,

@@ -44,10 +44,15 @@ public static class ChinchillaFit
         {
             double floor = Math.Log(HealthChecks.ECollapseFraction * used.Min(i => lArr[i]));
             var pinned = ForecastSensitivity.Reoptimise(factory, fit.X, null, null, 2, floor, double.PositiveInfinity, o.Polish);
-            health = ForecastSensitivity.GradeCollapse(health, pinned, Forecast, forecast, where);
+            health = ForecastSensitivity.GradeCodes(health, ["e_collapsed"], pinned, Forecast, forecast, where,
+                ForecastSensitivity.CollapseHow);
         }
         var ranOn = ForecastSensitivity.RunOn(health, factory, fit.X, null, null, Approach1Fit.RunOnSolver(o.Polish));
-        return fit with { Health = ForecastSensitivity.GradeRunOn(health, ranOn, Forecast, forecast, where) };
+        return fit with
+        {
+            Health = ForecastSensitivity.GradeCodes(health, ForecastSensitivity.StopCodes, ranOn, Forecast, forecast, where,
+                ForecastSensitivity.RunOnHow),
+        };
     }
 
     internal static ChinchillaFitResult Summarise(OptimizeResult[] results, ChinchillaFitOptions o, double[] n, double[] d, double[] loss,

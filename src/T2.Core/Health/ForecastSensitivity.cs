@@ -59,58 +59,36 @@ public static class ForecastSensitivity
         return double.IsFinite(r.F) && r.X.All(double.IsFinite) ? r.X : null;
     }
 
-    /// <summary>
-    /// An e_collapsed finding graded against one forecast: the fit re-optimised with E held at or above the collapse
-    /// threshold (<paramref name="pinned"/>); a warning when that moves the forecast by more than <see cref="ForecastShift"/>
-    /// (the floor's value decides it), information otherwise (for NLL_k at large k, E → 0 is what the metric does).
-    /// </summary>
-    public static List<Finding> GradeCollapse(IEnumerable<Finding> findings, double[]? pinned, Func<double[], double> predict, double forecast,
-        string where)
-    {
-        var list = new List<Finding>();
-        foreach (var f in findings)
-        {
-            if (f.Code != "e_collapsed" || pinned is null) { list.Add(f); continue; }
-            double shift = LargestShift(forecast, [("E", predict(pinned))])?.Shift ?? double.PositiveInfinity;
-            bool moves = !(shift <= ForecastShift);
-            list.Add(f with
-            {
-                Severity = moves ? Severity.Warn : Severity.Info,
-                Message = f.Message + $" Refitted with E held at the threshold or above, the prediction at {where} moves by {Num.G(100 * shift, 3)} % — " +
-                    (moves ? $"above {100 * ForecastShift:0} %: the floor's value decides forecasts there."
-                           : $"within {100 * ForecastShift:0} %: the collapsed floor does not decide that forecast."),
-            });
-        }
-        return list;
-    }
+    /// <summary>How each counterfactual fit is described in a graded finding's message.</summary>
+    public const string RunOnHow = "Run on from where it stopped", CollapseHow = "Refitted with E held at the collapse threshold or above",
+        GridHow = "Refitted with E free beyond its profile grid";
 
     /// <summary>The convergence findings a run-on can answer: the best start stopped on a rule other than convergence, or
     /// with a projected gradient above tolerance.</summary>
     public static readonly string[] StopCodes = ["not_converged", "gradient_above_tolerance"];
 
     /// <summary>
-    /// Convergence findings graded against one forecast: the best start run on from where it stopped (<paramref name="ranOn"/>,
-    /// e.g. four times the polish's iteration cap); a warning when that moves the forecast by more than
-    /// <see cref="ForecastShift"/> (the stop decided it), information otherwise. Without a run-on, the findings stand.
+    /// The findings with one of <paramref name="codes"/> graded against one forecast by a counterfactual fit
+    /// (<paramref name="alternative"/>: the fit run on from where it stopped, refitted with E held at the collapse
+    /// threshold, or with E free of its profile grid — <paramref name="how"/> says which): a warning when it moves the
+    /// forecast by more than <see cref="ForecastShift"/>, information otherwise. Without an alternative, the findings stand.
     /// </summary>
-    public static List<Finding> GradeRunOn(IEnumerable<Finding> findings, double[]? ranOn, Func<double[], double> predict, double forecast,
-        string where)
+    public static List<Finding> GradeCodes(IEnumerable<Finding> findings, string[] codes, double[]? alternative, Func<double[], double> predict,
+        double forecast, string where, string how) =>
+        findings.Select(f => !codes.Contains(f.Code) || alternative is null ? f : Graded(f, forecast, predict(alternative), where, how)).ToList();
+
+    /// <summary>The finding as a warning when <paramref name="alternative"/> moves <paramref name="forecast"/> by more than
+    /// <see cref="ForecastShift"/>, else as information; its message says by how much, at which point, and why.</summary>
+    private static Finding Graded(Finding f, double forecast, double alternative, string where, string how)
     {
-        var list = new List<Finding>();
-        foreach (var f in findings)
+        double shift = LargestShift(forecast, [("", alternative)])?.Shift ?? double.PositiveInfinity;
+        bool moves = !(shift <= ForecastShift);
+        return f with
         {
-            if (!StopCodes.Contains(f.Code) || ranOn is null) { list.Add(f); continue; }
-            double shift = LargestShift(forecast, [("run on", predict(ranOn))])?.Shift ?? double.PositiveInfinity;
-            bool moves = !(shift <= ForecastShift);
-            list.Add(f with
-            {
-                Severity = moves ? Severity.Warn : Severity.Info,
-                Message = f.Message + $" Run on from where it stopped, the prediction at {where} moves by {Num.G(100 * shift, 3)} % — " +
-                    (moves ? $"above {100 * ForecastShift:0} %: where the solver stopped decides forecasts there."
-                           : $"within {100 * ForecastShift:0} %: the early stop does not decide that forecast."),
-            });
-        }
-        return list;
+            Severity = moves ? Severity.Warn : Severity.Info,
+            Message = f.Message + $" {how}, the prediction at {where} moves by {Num.G(100 * shift, 3)} % — " +
+                (moves ? $"above {100 * ForecastShift:0} %: this decides forecasts there." : $"within {100 * ForecastShift:0} %: it does not decide that forecast."),
+        };
     }
 
     /// <summary>The best start run on from <paramref name="x"/> with <paramref name="solver"/> in the fit's box (null when
@@ -165,14 +143,7 @@ public static class ForecastSensitivity
                 continue;
             }
             if (released.FirstOrDefault(r => r.Parameter == c.Name) is not { } rel) { list.Add(f); continue; } // not released
-            double shift = LargestShift(forecast, [(c.Name, predict(rel.X))])?.Shift ?? double.PositiveInfinity;
-            bool moves = !(shift <= ForecastShift);
-            list.Add(f with
-            {
-                Severity = moves ? Severity.Warn : Severity.Info,
-                Message = f.Message + $" Released (the bound moved out by the box's width), the fit moves the prediction at {where} by " +
-                    $"{Num.G(100 * shift, 3)} % — {(moves ? $"above {100 * ForecastShift:0} %: forecasts there lean on the bound" : $"within {100 * ForecastShift:0} %: the bound does not decide that forecast")}.",
-            });
+            list.Add(Graded(f, forecast, predict(rel.X), where, "Released (the bound moved out by the box's width)"));
         }
         return list;
     }

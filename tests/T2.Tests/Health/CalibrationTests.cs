@@ -55,9 +55,9 @@ public class CalibrationTests
         // A loss law whose data do have a floor (E = 1.7) but are fitted with E pushed to 0 by construction: holding E at
         // the threshold or above moves the far forecast a lot, so the finding must stay a warning.
         var f = new Finding("e_collapsed", Severity.Warn, "E collapsed") { Parameter = "E" };
-        var graded = Assert.Single(ForecastSensitivity.GradeCollapse([f], [1.0], v => v[0], 0.5, "here"));
+        var graded = Assert.Single(ForecastSensitivity.GradeCodes([f], ["e_collapsed"], [1.0], v => v[0], 0.5, "here", ForecastSensitivity.CollapseHow));
         Assert.Equal(Severity.Warn, graded.Severity);
-        Assert.Equal(Severity.Info, Assert.Single(ForecastSensitivity.GradeCollapse([f], [0.51], v => v[0], 0.5, "here")).Severity);
+        Assert.Equal(Severity.Info, Assert.Single(ForecastSensitivity.GradeCodes([f], ["e_collapsed"], [0.51], v => v[0], 0.5, "here", ForecastSensitivity.CollapseHow)).Severity);
     }
 
     [Fact]
@@ -65,10 +65,10 @@ public class CalibrationTests
     {
         var stop = new Finding("gradient_above_tolerance", Severity.Warn, "stopped early");
         var other = new Finding("few_observations", Severity.Warn, "few");
-        var moved = ForecastSensitivity.GradeRunOn([stop, other], [2.0], v => v[0], 1.0, "here");
+        var moved = ForecastSensitivity.GradeCodes([stop, other], ForecastSensitivity.StopCodes, [2.0], v => v[0], 1.0, "here", ForecastSensitivity.RunOnHow);
         Assert.Equal(Severity.Warn, moved.Single(f => f.Code == "gradient_above_tolerance").Severity);
         Assert.Equal(Severity.Warn, moved.Single(f => f.Code == "few_observations").Severity); // not a stop: untouched
-        var still = ForecastSensitivity.GradeRunOn([stop], [1.01], v => v[0], 1.0, "here");
+        var still = ForecastSensitivity.GradeCodes([stop], ForecastSensitivity.StopCodes, [1.01], v => v[0], 1.0, "here", ForecastSensitivity.RunOnHow);
         Assert.Equal(Severity.Info, Assert.Single(still).Severity);
         Assert.Contains("does not decide", still[0].Message);
         // The run-on itself: a bowl stopped at x = 3 (no box) runs on to 5.
