@@ -41,7 +41,7 @@ public static class FitLossCommand
         { data, nCol, dCol, cCol, lossCol, weightCol, where, objective, delta, grid, seed, compute, bootstrap, level, cv, output, json, strict };
         cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(data)!, p.GetValue(where) ?? [], p.GetValue(nCol), p.GetValue(dCol), p.GetValue(cCol),
             p.GetValue(lossCol), p.GetValue(weightCol), p.GetValue(objective)!, p.GetValue(delta), p.GetValue(grid)!, p.GetValue(seed),
-            p.GetValue(compute) ?? [], p.GetValue(bootstrap), p.GetValue(level), p.GetValue(cv),
+            CommonOptions.List(p, compute) ?? [], p.GetValue(bootstrap), p.GetValue(level), p.GetValue(cv),
             p.GetValue(output), p.GetValue(json), p.GetValue(strict))));
         return cmd;
     }

@@ -58,7 +58,7 @@ public static class FitT2Command
         { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, vCol, variant, where, kGrid, target, stage1, starts, bootstrap, maxIter, seed, level, holdout, cv, plots, strict };
         cmd.SetAction(p =>
         {
-            var ks = p.GetValue(kGrid);
+            var ks = CommonOptions.List(p, kGrid);
             if (ks is not null && ks.Any(k => !(k >= 1) || k > T2.Core.Planning.Limits.MaxK)) throw new UsageException("--k-grid: every k must lie in [1, 1e9].");
             int ho = p.GetValue(holdout);
             string? cvSpec = p.GetValue(cv) ?? (ho > 0 ? $"largest:{ho}" : null);

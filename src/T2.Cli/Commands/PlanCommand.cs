@@ -45,10 +45,10 @@ public static class PlanCommand
             if (FitFileIo.Kind(path) == "loss")
             {
                 if (HardwarePlan.Asked(p, hw)) throw new UsageException("--hardware prices serving k samples; a loss-law fit file has no k (use a T² fit file).");
-                if (p.GetValue(cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
+                if (CommonOptions.List(p, cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
                 if (p.GetValue(cInf) is not null || p.GetValue(k) is not null || p.GetValue(cTotal) is not null)
                     throw new UsageException("a loss-law fit file has no k: give only --c-train (use a T² fit file for --c-inf, --k or --c-total).");
-                return LossPlan(ctx, LossFitFile.Read(path), p.GetValue(cTrain)!, p.GetValue(level), p.GetValue(json), p.GetValue(strict));
+                return LossPlan(ctx, LossFitFile.Read(path), CommonOptions.List(p, cTrain)!, p.GetValue(level), p.GetValue(json), p.GetValue(strict));
             }
             HardwarePlan.CheckUnused(p, hw);
             if (HardwarePlan.Asked(p, hw) && (p.GetValue(stop) || p.GetValue(adaptive)))
@@ -59,9 +59,9 @@ public static class PlanCommand
             var form = p.GetValue(wallLaw) == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
             var doc = FitFile.Read(path);
             if (HardwarePlan.Asked(p, hw))
-                return HardwarePlan.Run(ctx, p, hw, path, doc, p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
+                return HardwarePlan.Run(ctx, p, hw, path, doc, CommonOptions.List(p, cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
                     p.GetValue(task), p.GetValue(variant), p.GetValue(countPost), p.GetValue(postTokens), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
-            var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
+            var budgets = Budgets(CommonOptions.List(p, cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
             bool sos = p.GetValue(stop), ada = p.GetValue(adaptive);
             if (sos && ada) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");
             if ((sos || ada) && (p.GetValue(k) is not null || p.GetValue(integerK)))

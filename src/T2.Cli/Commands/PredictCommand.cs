@@ -26,10 +26,10 @@ public static class PredictCommand
         {
             var path = p.GetValue(fit)!;
             bool loss = FitFileIo.Kind(path) == "loss";
-            if (!loss && p.GetValue(k) is null) throw new UsageException("--k is required with a T² fit file.");
-            if (loss && p.GetValue(k) is not null) throw new UsageException("a loss-law fit file has no k; drop --k.");
+            if (!loss && CommonOptions.List(p, k) is null) throw new UsageException("--k is required with a T² fit file.");
+            if (loss && CommonOptions.List(p, k) is not null) throw new UsageException("a loss-law fit file has no k; drop --k.");
             var ns = p.GetValue(n)!; var ds = p.GetValue(d)!;
-            var ks = loss ? [1.0] : p.GetValue(k)!;
+            var ks = loss ? [1.0] : CommonOptions.List(p, k)!;
             int m = new[] { ns.Length, ds.Length, ks.Length }.Max();
             foreach (var (flag, v) in new[] { ("--n", ns), ("--d", ds), ("--k", ks) })
             {
