@@ -77,7 +77,8 @@ public static class FitFileIo
     {
         CheckReadable(path, what);
         try { return T2.IO.StrictText.ReadAll(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException(path, 0, null, $"cannot read the {what} ({e.Message})."); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not T2.IO.NotUtf8Exception)
+        { throw new InputException(path, 0, null, $"cannot read the {what} ({e.Message})."); }
     }
 
     public static void CheckReadable(string path, string what)

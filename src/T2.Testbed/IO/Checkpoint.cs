@@ -74,7 +74,7 @@ public static class Checkpoint
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{path}: the config must be a JSON object.");
-            string format = root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : "";
+            string format = root.TryGetProperty("format", out var f) ? f.ValueKind == JsonValueKind.String ? f.GetString()! : f.GetRawText() : "";
             int version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int vi) ? vi : -1;
             if (format != CheckpointInfo.FormatName) throw new CheckpointException($"{path}: format '{format}' is not '{CheckpointInfo.FormatName}'.");
             if (version != CheckpointInfo.CurrentVersion) throw new CheckpointException($"{path}: checkpoint version {version}; this t2 reads version {CheckpointInfo.CurrentVersion}.");

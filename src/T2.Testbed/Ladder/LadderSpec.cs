@@ -113,7 +113,7 @@ public sealed record LadderSpec
     {
         string text;
         try { text = T2.IO.StrictText.ReadAll(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not T2.IO.NotUtf8Exception)
         { throw new LadderSpecException(path, "", Directory.Exists(path) ? "is a directory, not a spec file" : $"cannot be read ({e.Message})"); }
         return Parse(text, path);
     }

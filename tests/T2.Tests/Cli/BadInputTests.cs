@@ -221,6 +221,14 @@ public class BadInputTests : IDisposable
             { "tasks-deep", "t.jsonl", B(Deep(100, "{\"a\":", "}") + "\n"), EvalRun, [":1"] },
             // registry CSV
             { "registry-no-row", "reg.csv", B("name,params,tokens\nother,1e9,1e10\n"), "import lm-eval {O}.jsonl --checkpoint c --registry {F} --out {O}", ["name", "'c'"] },
+            // the same readers behind the other verbs
+            { "validate-spec-latin1", "spec.json", [.. "{\"note\":\"caf"u8, 0xE9, .. "\"}"u8], "validate --ladder {D}", [":1", "UTF-8"] },
+            { "demo-spec-latin1", "s.json", [.. "{\"note\":\"caf"u8, 0xE9, .. "\"}"u8], "demo --spec {F} --out {O}", [":1", "UTF-8"] },
+            { "report-fit-latin1", "f.json", [.. "{\"schema\":2,\"kind\":\"t2\",\"note\":\"caf"u8, 0xE9, .. "\"}"u8], "report --fit {F} --out {O}", [":1", "UTF-8"] },
+            { "datawall-fit-deep", "f.json", B(Deep(300, "{\"a\":", "}")), "fit data-wall --data {O}.csv --fit {F} --out {O}", ["not a JSON fit file"] },
+            { "serve-config-format", "config.json", B("{\"format\": 5, \"version\": 1}"), "testbed serve --checkpoint {D}", ["format '5'"] },
+            { "eval-config-format", "config.json", B("{\"format\": 5, \"version\": 1}"), "testbed eval --checkpoint {D} --out {O}", ["format '5'"] },
+            { "finetune-config-array", "config.json", B("[1]"), "testbed finetune --checkpoint {D} --out {O}", ["JSON object"] },
             // a plan JSON fed to the ladder as extra points
             { "extra-plans-numbers", "plan.json", B("{\"plans\":[1]}"), "testbed ladder --spec quick --out {O} --extra-from {F}", ["plans[0]"] },
         };
@@ -233,7 +241,7 @@ public class BadInputTests : IDisposable
     {
         string file = P(name), output = P("out-" + what);
         File.WriteAllBytes(file, content);
-        var args = command.Split(' ').Select(a => a.Replace("{F}", file).Replace("{O}", output)).ToArray();
+        var args = command.Split(' ').Select(a => a.Replace("{F}", file).Replace("{O}", output).Replace("{D}", _dir)).ToArray();
         var r = CliRun.Of(args);
         AssertOneLine(r, what, [name, .. expected]);
         Assert.Equal([file], Directory.GetFileSystemEntries(_dir));              // no output, no temporary file, nothing else
