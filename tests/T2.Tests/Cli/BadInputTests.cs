@@ -261,6 +261,22 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void Report_ValidationFileOfTheWrongShape_IsNamed_NotInternal_AndWritesNoReport()
+    {
+        var ladder = P("l.csv");
+        File.WriteAllText(ladder, TrustCliTests.Ladder());
+        Assert.Equal(0, CliRun.Of("fit", "t2", "--data", ladder, "--out", P("f.json"), "--approach", "2").Code);
+        foreach (var (name, json) in new[] { ("rq2-number", "{\"rq2\": 5}"), ("table1-row-empty", "{\"rq2\": [], \"table1\": [{}]}"),
+                                             ("rq1-text", "{\"rq2\": [], \"rq1\": \"good\"}") })
+        {
+            var v = P(name + ".json");
+            File.WriteAllText(v, json);
+            AssertOneLine(CliRun.Of("report", "--fit", P("f.json"), "--validation", v, "--out", P(name + ".html")), name, name + ".json", "validation");
+            Assert.False(File.Exists(P(name + ".html")));
+        }
+    }
+
+    [Fact]
     public void CheckpointConfig_WithWrongTypes_IsACheckpointError_NotInternal()
     {
         foreach (var (name, json) in new[] { ("format-number", "{\"format\": 5, \"version\": 1}"), ("version-fraction", "{\"format\": \"t2-testbed\", \"version\": 1.5}"),
