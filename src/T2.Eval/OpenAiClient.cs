@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
@@ -60,7 +61,8 @@ public sealed class OpenAiClient : IDisposable
             // Retries are for a transient fault in a run that has been working. An endpoint that has never answered and
             // refuses the connection (or has no address) is not coming up in the next minute: fail at once, saying so.
             var transient = retry.ShouldHandle;
-            retry.ShouldHandle = a => Interlocked.Read(ref _answered) == 0 && NotListening(a.Outcome.Exception) ? ValueTask.FromResult(false) : transient(a);
+            retry.ShouldHandle = a => Interlocked.Read(ref _answered) == 0 && NotListening(a.Outcome.Exception)
+                ? ValueTask.FromResult(false) : transient(a);
         }
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(retry)
@@ -101,8 +103,8 @@ public sealed class OpenAiClient : IDisposable
         try { resp = await _http.SendAsync(req, ct).ConfigureAwait(false); }
         catch (HttpRequestException e) when (Interlocked.Read(ref _answered) == 0 && NotListening(e))
         {
-            throw new EndpointUnavailableException($"cannot reach {Endpoint}{path.TrimStart('/')}: {Root(e)} (is the server running on that address? " +
-                "nothing has answered there, so t2 did not retry).", e);
+            throw new EndpointUnavailableException($"cannot reach {Endpoint}{path.TrimStart('/')}: {Root(e)} " +
+                "(is the server running on that address? nothing has answered there, so t2 did not retry).", e);
         }
         catch (HttpRequestException e) { throw new EndpointUnavailableException($"cannot reach {Endpoint}{path.TrimStart('/')}: {Root(e)}", e); }
         catch (Polly.Timeout.TimeoutRejectedException e) { throw new EndpointUnavailableException($"{Endpoint}{path.TrimStart('/')} timed out on every attempt.", e); }
@@ -129,9 +131,8 @@ public sealed class OpenAiClient : IDisposable
     {
         if (e is not HttpRequestException) return false;
         for (var x = e; x is not null; x = x.InnerException)
-            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound
-                    or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable
-                    or System.Net.Sockets.SocketError.TimedOut } or TimeoutException)
+            if (x is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NoData
+                    or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut } or TimeoutException)
                 return true;
         return false;
     }

@@ -207,9 +207,10 @@ public static class Importers
             if (bools.Count == 0) throw new InputException(path, 1, "is_corrects", "empty.");
             if (Get("samples") is { } ys)
             {
-                if (ys is not YamlSequenceNode seq) throw new InputException(path, (int)ys.Start.Line, "samples", "must be a list (one generated answer per sample).");
+                int at = (int)ys.Start.Line;
+                if (ys is not YamlSequenceNode seq) throw new InputException(path, at, "samples", "must be a list (one generated answer per sample).");
                 if (seq.Children.Count != bools.Count)
-                    throw new InputException(path, (int)ys.Start.Line, "samples", $"{seq.Children.Count} samples but {bools.Count} is_corrects flags; they must pair up.");
+                    throw new InputException(path, at, "samples", $"{seq.Children.Count} samples but {bools.Count} is_corrects flags; they must pair up.");
             }
             return [new ImportedQuestion(t, id, null, bools.Count, bools.Count(b => b))];
         }
@@ -219,8 +220,8 @@ public static class Importers
         if (text.StartsWith('['))
         {
             using var doc = Parse(path, text);
-            if (doc.RootElement.EnumerateArray().Select((e, i) => (e, i)).FirstOrDefault(x => x.e.ValueKind != JsonValueKind.Object) is { e.ValueKind: not JsonValueKind.Undefined } bad)
-                throw new InputException(path, bad.i + 1, null, $"record {bad.i + 1} of the list is not a JSON object.");
+            int bad = doc.RootElement.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.Object ? -1 : i).FirstOrDefault(i => i >= 0, -1);
+            if (bad >= 0) throw new InputException(path, bad + 1, null, $"record {bad + 1} of the list is not a JSON object.");
             records = doc.RootElement.EnumerateArray().Select((e, i) => (i + 1, e.Clone())).ToList();
         }
         else records = JsonLines(path);
@@ -232,9 +233,10 @@ public static class Importers
                 throw new InputException(path, line, "is_corrects", "must be a non-empty list of true/false.");
             if (r.TryGetProperty("samples", out var smp))
             {
-                if (smp.ValueKind != JsonValueKind.Array) throw new InputException(path, line, "samples", $"must be a list (one generated answer per sample); got {Short(smp)}.");
-                if (smp.GetArrayLength() != flags.GetArrayLength())
-                    throw new InputException(path, line, "samples", $"{smp.GetArrayLength()} samples but {flags.GetArrayLength()} is_corrects flags; they must pair up.");
+                if (smp.ValueKind != JsonValueKind.Array)
+                    throw new InputException(path, line, "samples", $"must be a list (one generated answer per sample); got {Short(smp)}.");
+                int ns = smp.GetArrayLength(), nf = flags.GetArrayLength();
+                if (ns != nf) throw new InputException(path, line, "samples", $"{ns} samples but {nf} is_corrects flags; they must pair up.");
             }
             string id = new[] { "id", "problem_id", "question_id", "question" }.Select(k => r.TryGetProperty(k, out var v) ? v.ToString() : null).FirstOrDefault(v => v is not null)
                 ?? $"{Path.GetFileNameWithoutExtension(path)}-{line}";
@@ -250,7 +252,8 @@ public static class Importers
     }
 
     /// <summary>JSON nested deeper than System.Text.Json's bound (64) is refused by the parser; say so.</summary>
-    private static string DepthHint(JsonException e) => e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? " (nested deeper than 64 levels)" : "";
+    private static string DepthHint(JsonException e) =>
+        e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? " (nested deeper than 64 levels)" : "";
 
     /// <summary>The most nesting a log may have (YamlDotNet's loader recurses once per level: 50,000 levels overflow the stack).</summary>
     public const int MaxYamlDepth = 64;
@@ -267,7 +270,8 @@ public static class Importers
                 {
                     case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
                         if (++depth > MaxYamlDepth)
-                            throw new InputException(path, (int)parser.Current.Start.Line, null, $"nested deeper than {MaxYamlDepth} levels; not a Monkeys record.");
+                            throw new InputException(path, (int)parser.Current.Start.Line, null,
+                                $"nested deeper than {MaxYamlDepth} levels; not a Monkeys record.");
                         break;
                     case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd: depth--; break;
                 }
