@@ -277,6 +277,15 @@ public class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputDirectoryThatTakesNoFiles_NamesTheOutput_NotItsTemporaryFile()
+    {
+        if (!Directory.Exists("/proc/self")) return;                          // Linux only: /proc accepts no new files
+        var r = CliRun.Of("fit", "loss", "--data", RepoData.PathOf("epoch_chinchilla/chinchilla_fig4_points.csv"), "--grid", "random:20", "--out", "/proc/t2-fit.json");
+        var line = AssertOneLine(r, "/proc", "/proc/t2-fit.json", "cannot be written");
+        Assert.DoesNotContain(".tmp", line);
+    }
+
+    [Fact]
     public void CheckpointConfig_WithWrongTypes_IsACheckpointError_NotInternal()
     {
         foreach (var (name, json) in new[] { ("format-number", "{\"format\": 5, \"version\": 1}"), ("version-fraction", "{\"format\": \"t2-testbed\", \"version\": 1.5}"),
