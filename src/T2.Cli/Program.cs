@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Spectre.Console;
 using T2.Cli.Commands;
@@ -18,7 +19,8 @@ public static class Program
         return console;
     }
 
-    /// <summary>Every verb and option, as Run parses them (a test checks README's and docs' commands against it).</summary>
+    /// <summary>The whole command tree, every numeric option parsed strictly, as Run parses it (the sweep tests walk it; a
+    /// test checks README's and docs' commands against it).</summary>
     public static RootCommand BuildRoot(CliContext ctx)
     {
         var root = new RootCommand("t2 — Train-to-Test scaling laws: estimate pass@k, fit the laws, plan (N, D, k).");
@@ -38,9 +40,26 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Build(ctx));
         root.Subcommands.Add(ImportCommand.Build(ctx));
         root.Subcommands.Add(EvalCommand.Build(ctx));
-
         StrictNumbers(root);
         return root;
+    }
+
+    /// <summary>A message as one line (System.CommandLine lists allowed values one per line): lines joined by spaces.</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    /// <summary>The first parse error, naming its option when System.CommandLine's message does not ("Argument 'rl' not recognized").</summary>
+    private static string FirstError(ParseResult parse)
+    {
+        var e = parse.Errors[0];
+        var option = e.SymbolResult switch
+        {
+            OptionResult o => o.Option,
+            ArgumentResult { Parent: OptionResult o } => o.Option,
+            _ => null,
+        };
+        string msg = Secrets.Redact(e.Message);
+        return option is not null && !msg.Contains(option.Name, StringComparison.Ordinal) ? $"{option.Name}: {msg}" : msg;
     }
 
     /// <summary>
@@ -50,33 +69,28 @@ public static class Program
     public static int Run(string[] args, CliContext ctx)
     {
         var root = BuildRoot(ctx);
+        // A secret passed as an argument (t2 has no such flag: keys come from the environment) is refused before parsing,
+        // so that no parse message can echo it.
+        if (Secrets.Refusal(args, root) is { } secret) { ctx.Error.WriteLine($"t2: {secret}"); return 2; }
         ParseResult parse;
         // A validator reads its option's value; when the text does not convert (--level abc) System.CommandLine throws the
         // conversion error from inside the parse instead of reporting it. Its message (StrictNumbers') names option and value.
         try { parse = root.Parse(args); }
-        catch (InvalidOperationException e)
-        {
-            ctx.Error.WriteLine($"t2: {e.Message}");
-            ctx.Error.WriteLine("Run 't2 --help' (or '<verb> --help') for usage.");
-            return 2;
-        }
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var e in parse.Errors) ctx.Error.WriteLine($"t2: {e.Message}");
-            ctx.Error.WriteLine("Run 't2 --help' (or '<verb> --help') for usage.");
-            return 2;
-        }
+        catch (InvalidOperationException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        // One line, as the error contract promises (docs/errors.md): the first error only, no usage text after it.
+        if (parse.Errors.Count > 0) { ctx.Error.WriteLine($"t2: {OneLine(FirstError(parse))}"); return 2; }
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Error, EnableDefaultExceptionHandler = false });
         }
-        catch (InputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (UsageException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (InputException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        catch (UsageException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
         catch (ArgumentException e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1") { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message.Split(" (Parameter")[0])}."); return 2; } // core validation
-        catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (T2.Testbed.Ladder.LadderSpecException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (T2.Eval.EvalInputException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
-        catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
+        catch (T2.Testbed.IO.CheckpointException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        catch (T2.Testbed.Ladder.LadderSpecException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        catch (T2.Eval.EvalInputException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        catch (T2.IO.OutputPathException e) { ctx.Error.WriteLine($"t2: {OneLine(e.Message)}"); return 2; }
+        catch (T2.IO.NotUtf8Exception e) { ctx.Error.WriteLine($"t2: {e.Message}"); return 2; }
         catch (UnauthorizedAccessException e) { ctx.Error.WriteLine($"t2: permission denied: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
         catch (IOException e) { ctx.Error.WriteLine($"t2: {FitFileIo.FirstSentence(e.Message)}."); return 2; }
         catch (Exception e) when (Environment.GetEnvironmentVariable("T2_DEBUG") != "1")
@@ -92,15 +106,13 @@ public static class Program
     /// </summary>
     private static void StrictNumbers(Command command)
     {
-        const NumberStyles real = NumberStyles.Float, whole = NumberStyles.AllowLeadingSign;
-        var inv = CultureInfo.InvariantCulture;
         foreach (var o in command.Options)
             switch (o)
             {
-                case Option<double> d: Strict(d, t => (double.TryParse(t, real, inv, out var v), v), "a number"); break;
-                case Option<double?> d: Strict(d, t => (double.TryParse(t, real, inv, out var v), (double?)v), "a number"); break;
-                case Option<int> i: Strict(i, t => (int.TryParse(t, whole, inv, out var v), v), "a whole number"); break;
-                case Option<int?> i: Strict(i, t => (int.TryParse(t, whole, inv, out var v), (int?)v), "a whole number"); break;
+                case Option<double> d: Strict(d, t => (ParseLists.TryNumber(t, false, out var v), v), "a finite number"); break;
+                case Option<double?> d: Strict(d, t => (ParseLists.TryNumber(t, false, out var v), (double?)v), "a finite number"); break;
+                case Option<int> i: Strict(i, t => (ParseLists.TryNumber(t, true, out var v) && v == (int)v, (int)v), "a whole number"); break;
+                case Option<int?> i: Strict(i, t => (ParseLists.TryNumber(t, true, out var v) && v == (int)v, (int?)(int)v), "a whole number"); break;
             }
         foreach (var c in command.Subcommands) StrictNumbers(c);
     }
@@ -112,7 +124,7 @@ public static class Program
         string text = r.Tokens[0].Value;
         var (ok, value) = parse(text);
         if (ok) return value;
-        r.AddError($"{option.Name} {text}: not {what}{(text.Contains(',') ? " (write decimals with a point: 0.5, not 0,5)" : "")}.");
+        r.AddError($"{option.Name} {text}: not {what}{(text.Contains(',') ? ParseLists.PointHint : "")}.");
         return default!;
     };
 }

@@ -61,7 +61,7 @@ public static class EvalRunner
             await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cts.Token }, async (t, token) =>
             {
                 try { await One(t, token); }
-                catch (Exception e) when (e is EndpointRejectedException or ProtocolMismatchException)
+                catch (Exception e) when (e is EndpointRejectedException or ProtocolMismatchException or MalformedResponseException)
                 {
                     throw new EvalQuestionException($"question '{t.Id}' of task '{t.Task}' (tasks line {t.Line}): {e.Message}");
                 }

@@ -26,13 +26,12 @@ public static class EvalTasks
     /// </summary>
     public static List<EvalTask> Read(string path)
     {
+        if (Directory.Exists(path)) throw new EvalInputException(path, 0, null, "is a directory; --tasks takes a tasks file (JSONL, one question per line).");
         if (!File.Exists(path)) throw new EvalInputException(path, 0, null, "no such file.");
         var list = new List<EvalTask>();
         var seen = new HashSet<(string, string)>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (lineNo, line) in T2.IO.StrictText.Lines(path))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonDocument doc;
             try { doc = JsonDocument.Parse(line); }

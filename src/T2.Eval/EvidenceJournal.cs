@@ -6,11 +6,12 @@ namespace T2.Eval;
 /// <summary>
 /// The evaluation output: JSON lines, one per (checkpoint, task, question), appended as each result arrives and flushed
 /// to disk line by line. Reopened, it keeps every complete line and cuts a torn last line (a kill mid-write), so a
-/// restarted run skips what it has and loses or duplicates nothing. A file from the other mode is refused.
+/// restarted run skips what it has and loses or duplicates nothing. A file from the other mode is refused. A new file is
+/// created only when the first result is ready, so a run that fails before (bad URL, server down) leaves nothing behind.
 /// </summary>
 public sealed class EvidenceJournal : IDisposable
 {
-    private readonly FileStream _stream;
+    private FileStream? _stream;
     private readonly HashSet<(string, string, string)> _done = [];
     private readonly object _lock = new();
 
@@ -18,10 +19,23 @@ public sealed class EvidenceJournal : IDisposable
     {
         Path = path;
         if (Directory.Exists(path)) throw new EvalInputException(path, 0, null, "is a directory; --out takes the evidence file (JSONL).");
-        T2.IO.AtomicFile.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, path);
-        _stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        string full;
+        try { full = System.IO.Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        { throw new T2.IO.OutputPathException(path, $"not a usable path ({e.Message})."); }
+        if (!File.Exists(full))
+        {
+            // Checked now, created later: the nearest existing ancestor must be a directory.
+            for (var p = System.IO.Path.GetDirectoryName(full); !string.IsNullOrEmpty(p); p = System.IO.Path.GetDirectoryName(p))
+            {
+                if (File.Exists(p)) throw new T2.IO.OutputPathException(path, $"'{p}' is a file, so it cannot hold this output.");
+                if (Directory.Exists(p)) break;
+            }
+            return;
+        }
+        _stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         try { Load(mode); }
-        catch { _stream.Dispose(); throw; }
+        catch { _stream?.Dispose(); throw; }
     }
 
     public string Path { get; }
@@ -32,8 +46,9 @@ public sealed class EvidenceJournal : IDisposable
 
     private void Load(string mode)
     {
-        var bytes = new byte[_stream.Length];
-        _stream.ReadExactly(bytes);
+        var stream = _stream!;
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
         int end = Array.LastIndexOf(bytes, (byte)'\n') + 1;      // complete lines end with '\n'
         TornBytes = bytes.Length - end;
         int lineNo = 0, start = 0;
@@ -58,8 +73,8 @@ public sealed class EvidenceJournal : IDisposable
                 throw new EvalInputException(Path, lineNo, null, "not a line t2 eval wrote (each needs mode, checkpoint, task, question); use another --out.");
             }
         }
-        if (TornBytes > 0) _stream.SetLength(end);
-        _stream.Position = end;
+        if (TornBytes > 0) stream.SetLength(end);
+        stream.Position = end;
     }
 
     /// <summary>Appends one result; a second result for the same key is dropped (and reported as false).</summary>
@@ -74,11 +89,17 @@ public sealed class EvidenceJournal : IDisposable
         lock (_lock)
         {
             if (!_done.Add((checkpoint, task, id))) return false;
+            if (_stream is null)
+            {
+                T2.IO.AtomicFile.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!, Path);
+                _stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+                _stream.Position = _stream.Length;
+            }
             _stream.Write(ms.GetBuffer(), 0, (int)ms.Length);
             _stream.Flush(flushToDisk: true);
             return true;
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose() => _stream?.Dispose();
 }

@@ -65,27 +65,45 @@ public sealed class LikelihoodProtocol(OpenAiClient client, string model, int to
         {
             Common(w, model); w.WriteString("prompt", full); w.WriteBoolean("echo", true); w.WriteNumber("logprobs", 1);
         }, ct);
-        var choice = FirstChoice(doc);
-        if (!choice.TryGetProperty("logprobs", out var lp) || lp.ValueKind != JsonValueKind.Object
-            || !lp.TryGetProperty("token_logprobs", out var tlp) || tlp.ValueKind != JsonValueKind.Array
-            || !lp.TryGetProperty("text_offset", out var offs) || offs.ValueKind != JsonValueKind.Array)
+        var choice = FirstChoice(doc, Url("v1/completions"));
+        if (!choice.TryGet("logprobs", out var lp) || !lp.IsObject || !lp.TryGet("token_logprobs", out var tlp) || !tlp.IsArray
+            || !lp.TryGet("text_offset", out var offs) || !offs.IsArray)
             throw new ProtocolMismatchException("no legacy logprobs (token_logprobs, text_offset) in the echo answer.");
-        if (!choice.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String || !text.GetString()!.StartsWith(full, StringComparison.Ordinal))
+        string echoed = choice.Get("text").String();
+        if (!echoed.StartsWith(full, StringComparison.Ordinal))
             throw new ProtocolMismatchException("the echoed text is not the prompt sent, so text offsets cannot locate the answer.");
-        int n = offs.GetArrayLength(), boundary = t.Prompt.Length;
-        if (tlp.GetArrayLength() != n) throw new ProtocolMismatchException("token_logprobs and text_offset differ in length.");
+        int n = offs.Length, boundary = t.Prompt.Length;
+        if (tlp.Length != n) throw tlp.Bad($"has {tlp.Length} entries where text_offset has {n}; they must pair up.");
+        // Offsets locate the answer, so they must be possible ones: from 0, never decreasing, inside the text, and a token
+        // with text (or, when the server does not list token texts, any token) must move the offset on. Offsets that are all
+        // 0 would otherwise score one token for the whole answer.
+        var off = offs.Items().Select(o => o.Int()).ToArray();
+        if (n > 0 && off[0] != 0) throw offs[0].Bad($"is {off[0]}; the echo's first token starts the text at 0.");
+        for (int i = 0; i < n; i++)
+        {
+            if (off[i] > echoed.Length) throw offs[i].Bad($"is {off[i]}, beyond the echoed text's {echoed.Length} characters.");
+            if (i > 0 && off[i] < off[i - 1]) throw offs[i].Bad($"is {off[i]}, before the previous token's {off[i - 1]}.");
+        }
+        string[]? pieces = lp.TryGet("tokens", out var toks) && toks.IsArray && toks.Length == n && toks.Items().All(x => x.Value.ValueKind == JsonValueKind.String)
+            ? toks.Items().Select(x => x.String()).ToArray() : null;
+        for (int i = 0; i + 1 < n; i++)
+        {
+            int gap = off[i + 1] - off[i];
+            if (gap == 0 && (pieces is null || pieces[i].Length > 0))
+                throw offs[i + 1].Bad($"is {off[i + 1]}, the same as token {i}'s{(pieces is null ? "" : $" ('{pieces[i]}')")}: the offsets do not locate the tokens.");
+        }
         double nll = 0; int m = 0; bool straddled = false;
         for (int i = 0; i < n; i++)
         {
-            int off = offs[i].GetInt32(), next = i + 1 < n ? offs[i + 1].GetInt32() : int.MaxValue;
-            if (off >= full.Length) break;                              // the generated token
-            bool inAnswer = off >= boundary || next > boundary;
+            int next = i + 1 < n ? off[i + 1] : int.MaxValue;
+            if (off[i] >= full.Length) break;                              // the generated token
+            bool inAnswer = off[i] >= boundary || next > boundary;
             if (!inAnswer) continue;
-            if (off < boundary) straddled = true;
-            if (tlp[i].ValueKind != JsonValueKind.Number)
+            if (off[i] < boundary) straddled = true;
+            if (!tlp[i].IsNumber)
                 throw new ProtocolMismatchException(i == 0 ? "the answer starts at the first token, which has no log-probability; the prompt must not be empty."
                                                            : $"token {i} has no log-probability.");
-            nll -= tlp[i].GetDouble(); m++;
+            nll -= tlp[i].LogProb(); m++;
         }
         if (m == 0) throw new ProtocolMismatchException("no token of the echo lies in the answer.");
         return new LikelihoodScore(nll, m, false, straddled);
@@ -98,25 +116,26 @@ public sealed class LikelihoodProtocol(OpenAiClient client, string model, int to
         {
             Common(w, model); w.WriteString("prompt", full); w.WriteNumber("prompt_logprobs", 1);
         }, ct);
-        var choice = FirstChoice(doc);
-        if (!choice.TryGetProperty("prompt_logprobs", out var pl) || pl.ValueKind != JsonValueKind.Array)
+        var choice = FirstChoice(doc, Url("v1/completions"));
+        if (!choice.TryGet("prompt_logprobs", out var pl) || !pl.IsArray)
             throw new ProtocolMismatchException("no prompt_logprobs in the answer (a vLLM extension).");
-        int[]? ids = choice.TryGetProperty("prompt_token_ids", out var pti) && pti.ValueKind == JsonValueKind.Array
-            ? pti.EnumerateArray().Select(x => x.GetInt32()).ToArray() : null;
-        int n = pl.GetArrayLength();
+        int[]? ids = choice.TryGet("prompt_token_ids", out var pti) ? pti.Items().Select(x => x.Int()).ToArray() : null;
+        int n = pl.Length;
+        if (ids is not null && ids.Length != n) throw pti.Bad($"has {ids.Length} ids where prompt_logprobs has {n} positions; they must pair up.");
         var pieces = new string[n]; var lps = new double[n];
         for (int i = 1; i < n; i++)
         {
-            var map = pl[i];
-            if (map.ValueKind != JsonValueKind.Object) throw new ProtocolMismatchException($"prompt_logprobs[{i}] is not an object.");
-            var entries = map.EnumerateObject().ToList();
+            var map = pl[i].Object();
+            var entries = map.Value.EnumerateObject().ToList();
             // The prompt's own token is always in the map: with prompt_logprobs = 1 it is the only entry when it ranks first,
             // otherwise the entry that is not rank 1 (when the server does not send the prompt's token ids).
             var own = ids is not null ? entries.FirstOrDefault(e => e.Name == ids[i].ToString(System.Globalization.CultureInfo.InvariantCulture))
-                    : entries.Count == 1 ? entries[0] : entries.FirstOrDefault(e => e.Value.TryGetProperty("rank", out var r) && r.GetInt32() != 1);
-            if (own.Value.ValueKind != JsonValueKind.Object) throw new ProtocolMismatchException($"prompt_logprobs[{i}] lacks the prompt's own token.");
-            lps[i] = own.Value.GetProperty("logprob").GetDouble();
-            pieces[i] = own.Value.TryGetProperty("decoded_token", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString()! : "";
+                    : entries.Count == 1 ? entries[0]
+                    : entries.FirstOrDefault(e => new Field(e.Value, $"{map.Path}.{e.Name}", map.Endpoint).Object().TryGet("rank", out var r) && r.Int() != 1);
+            if (own.Value.ValueKind == JsonValueKind.Undefined) throw new ProtocolMismatchException($"prompt_logprobs[{i}] lacks the prompt's own token.");
+            var entry = new Field(own.Value, $"{map.Path}.{own.Name}", map.Endpoint).Object();
+            lps[i] = entry.Get("logprob").LogProb();
+            pieces[i] = entry.TryGet("decoded_token", out var dt) ? dt.String() : "";
         }
         // The answer is the text's suffix: walk back over decoded tokens until they cover it.
         int covered = 0, k = n;
@@ -137,9 +156,10 @@ public sealed class LikelihoodProtocol(OpenAiClient client, string model, int to
             w.WriteString("content", text); w.WriteString("prompt", text); w.WriteString("model", model);
             w.WriteBoolean("add_special", false); w.WriteBoolean("add_special_tokens", false);
         }, ct);
-        if (!doc.RootElement.TryGetProperty("tokens", out var toks) || toks.ValueKind != JsonValueKind.Array)
+        var root = Field.Root(doc, Url("tokenize")).Object();
+        if (!root.TryGet("tokens", out var toks) || !toks.IsArray)
             throw new ProtocolMismatchException("/tokenize returned no token list.");
-        return toks.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Object ? x.GetProperty("id").GetInt32() : x.GetInt32()).ToArray();
+        return toks.Items().Select(x => x.IsObject ? x.Get("id").Int() : x.Int()).ToArray();
     }
 
     private async Task<LikelihoodScore> PerTokenAsync(EvalTask t, CancellationToken ct)
@@ -158,19 +178,18 @@ public sealed class LikelihoodProtocol(OpenAiClient client, string model, int to
                 w.WriteNumber("logprobs", topLogprobs); w.WriteNumber("n_probs", topLogprobs); w.WriteBoolean("post_sampling_probs", false);
                 w.WriteBoolean("cache_prompt", true);
             }, ct);
-            var choice = FirstChoice(doc);
-            if (!choice.TryGetProperty("logprobs", out var lp) || lp.ValueKind != JsonValueKind.Object
-                || !lp.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array || content.GetArrayLength() == 0)
+            var choice = FirstChoice(doc, Url("v1/completions"));
+            if (!choice.TryGet("logprobs", out var lp) || !lp.IsObject || !lp.TryGet("content", out var content) || !content.IsArray || content.Length == 0)
                 throw new ProtocolMismatchException("no per-token logprobs with token ids (llama.cpp's logprobs.content) in the answer.");
-            var first = content[0];
-            if (!first.TryGetProperty("top_logprobs", out var top) || top.ValueKind != JsonValueKind.Array)
+            var first = content[0].Object();
+            if (!first.TryGet("top_logprobs", out var top) || !top.IsArray)
                 throw new ProtocolMismatchException("no top_logprobs for the next token.");
             double? gold = null; double min = 0;
-            foreach (var e in top.EnumerateArray())
+            foreach (var e in top.Items())
             {
-                double l = e.GetProperty("logprob").GetDouble();
+                double l = e.Get("logprob").LogProb();
                 min = Math.Min(min, l);
-                if (e.GetProperty("id").GetInt32() == answer[j]) { gold = l; break; }
+                if (e.Get("id").Int() == answer[j]) { gold = l; break; }
             }
             if (gold is null) { censored = true; gold = min; }       // the gold token is less likely than every one returned
             nll -= gold.Value;
@@ -179,10 +198,13 @@ public sealed class LikelihoodProtocol(OpenAiClient client, string model, int to
         return new LikelihoodScore(nll, answer.Length, censored, false);
     }
 
-    public static JsonElement FirstChoice(JsonDocument doc)
+    private string Url(string path) => $"{client.Endpoint}{path}";
+
+    /// <summary>choices[0] of a completion answer, an object (anything else is a malformed answer naming the field).</summary>
+    public static Field FirstChoice(JsonDocument doc, string endpoint)
     {
-        if (!doc.RootElement.TryGetProperty("choices", out var ch) || ch.ValueKind != JsonValueKind.Array || ch.GetArrayLength() == 0)
-            throw new ProtocolMismatchException("the answer has no choices.");
-        return ch[0];
+        var ch = Field.Root(doc, endpoint).Object().Get("choices");
+        if (ch.Length == 0) throw ch.Bad("is empty; a completion answer has at least one choice.");
+        return ch[0].Object();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
@@ -35,7 +36,7 @@ public sealed record ClientOptions
 public sealed class OpenAiClient : IDisposable
 {
     private readonly HttpClient _http;
-    private long _requests, _retries;
+    private long _requests, _retries, _answered;
 
     public OpenAiClient(string endpoint, ClientOptions options)
     {
@@ -55,13 +56,26 @@ public sealed class OpenAiClient : IDisposable
             OnRetry = _ => { Interlocked.Increment(ref _retries); return default; },
         };
         if (options.Retries == 0) retry.ShouldHandle = _ => ValueTask.FromResult(false);
+        else
+        {
+            // Retries are for a transient fault in a run that has been working. An endpoint that has never answered and
+            // refuses the connection (or has no address) is not coming up in the next minute: fail at once, saying so.
+            var transient = retry.ShouldHandle;
+            retry.ShouldHandle = a => Interlocked.Read(ref _answered) == 0 && NotListening(a.Outcome.Exception)
+                ? ValueTask.FromResult(false) : transient(a);
+        }
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(retry)
             .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = options.AttemptTimeout })
             .Build();
         var handler = new ResilienceHandler(pipeline)
         {
-            InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 256 },
+            InnerHandler = new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 256,
+                // A connection that takes longer than this is a fault to retry, not an attempt to wait out for minutes.
+                ConnectTimeout = TimeSpan.FromSeconds(Math.Min(5, options.AttemptTimeout.TotalSeconds)),
+            },
         };
         _http = new HttpClient(handler) { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
         if (options.ApiKey is { Length: > 0 } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -87,9 +101,15 @@ public sealed class OpenAiClient : IDisposable
         if (body is not null) req.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
         HttpResponseMessage resp;
         try { resp = await _http.SendAsync(req, ct).ConfigureAwait(false); }
+        catch (HttpRequestException e) when (Interlocked.Read(ref _answered) == 0 && NotListening(e))
+        {
+            throw new EndpointUnavailableException($"cannot reach {Endpoint}{path.TrimStart('/')}: {Root(e)} " +
+                "(is the server running on that address? nothing has answered there, so t2 did not retry).", e);
+        }
         catch (HttpRequestException e) { throw new EndpointUnavailableException($"cannot reach {Endpoint}{path.TrimStart('/')}: {Root(e)}", e); }
         catch (Polly.Timeout.TimeoutRejectedException e) { throw new EndpointUnavailableException($"{Endpoint}{path.TrimStart('/')} timed out on every attempt.", e); }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested) { throw new EndpointUnavailableException($"{Endpoint}{path.TrimStart('/')} timed out.", e); }
+        Interlocked.Exchange(ref _answered, 1);
         using (resp)
         {
             var text = await resp.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -104,6 +124,17 @@ public sealed class OpenAiClient : IDisposable
             try { return JsonDocument.Parse(text); }
             catch (JsonException) { throw new EndpointRejectedException((int)resp.StatusCode, $"{Endpoint}{path.TrimStart('/')} did not answer JSON (is this an OpenAI-compatible server?)."); }
         }
+    }
+
+    /// <summary>Nothing listens there: the connection was refused, the name has no address, or connecting timed out.</summary>
+    private static bool NotListening(Exception? e)
+    {
+        if (e is not HttpRequestException) return false;
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NoData
+                    or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut } or TimeoutException)
+                return true;
+        return false;
     }
 
     private static string Root(Exception e)

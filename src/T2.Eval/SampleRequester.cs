@@ -58,11 +58,12 @@ public sealed class SampleRequester(OpenAiClient client, string model, SampleSet
             }
             using (doc)
             {
-                if (!doc.RootElement.TryGetProperty("choices", out var ch) || ch.ValueKind != JsonValueKind.Array)
-                    throw new ProtocolMismatchException("the completion answer has no choices.");
-                var choices = ch.EnumerateArray().OrderBy(x => x.TryGetProperty("index", out var i) ? i.GetInt32() : 0).ToList();
-                if (choices.Count != c) throw new ProtocolMismatchException($"asked for n = {c} completions, got {choices.Count}.");
-                var texts = choices.Select(x => x.GetProperty("text").GetString() ?? "").ToArray();
+                var ch = Field.Root(doc, $"{client.Endpoint}v1/completions").Object().Get("choices");
+                // Keys read eagerly (OrderBy never reads the key of a single choice), so a malformed index is always caught.
+                var choices = ch.Items().Select(x => (Choice: x.Object(), Index: x.Object().TryGet("index", out var i) ? i.Int() : 0)).ToList()
+                    .OrderBy(x => x.Index).Select(x => x.Choice).ToList();
+                if (choices.Count != c) throw ch.Bad($"has {choices.Count} completions; asked for n = {c}.");
+                var texts = choices.Select(x => x.Get("text").String()).ToArray();
                 var lps = choices.Select(SequenceLogprob).ToArray();
                 // A request seeded differently that returns exactly an earlier request's list is a seed collision unless
                 // chance explains it: at temperature 1 the chance is the product of the samples' probabilities; otherwise
@@ -88,13 +89,13 @@ public sealed class SampleRequester(OpenAiClient client, string model, SampleSet
         return new SampleOutcome(samples.ToArray(), correct, pairs, expected, repeated);
     }
 
-    private static double? SequenceLogprob(JsonElement choice)
+    private static double? SequenceLogprob(Field choice)
     {
-        if (!choice.TryGetProperty("logprobs", out var lp) || lp.ValueKind != JsonValueKind.Object) return null;
-        if (lp.TryGetProperty("token_logprobs", out var tl) && tl.ValueKind == JsonValueKind.Array)
-            return tl.EnumerateArray().Sum(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : 0);
-        if (lp.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.Array)
-            return c.EnumerateArray().Sum(x => x.TryGetProperty("logprob", out var l) ? l.GetDouble() : 0);
+        if (!choice.TryGet("logprobs", out var lp) || !lp.IsObject) return null;
+        if (lp.TryGet("token_logprobs", out var tl) && tl.IsArray)
+            return tl.Items().Sum(x => x.IsNumber ? x.LogProb() : 0);
+        if (lp.TryGet("content", out var c) && c.IsArray)
+            return c.Items().Sum(x => x.Object().TryGet("logprob", out var l) ? l.LogProb() : 0);
         return null;
     }
 

@@ -68,6 +68,9 @@ public static class AtomicFile
             File.Move(tmp, full, overwrite: true);
         }
         catch (UnauthorizedAccessException e) { throw new OutputPathException(path, $"permission denied ({e.Message})."); }
+        // A directory that takes no new files (/proc, a full or read-only disk): name the output, not the temporary file.
+        catch (IOException e) when (e is not OutputPathException)
+        { throw new OutputPathException(path, $"cannot be written here ({e.Message.Replace(tmp, "its temporary file").TrimEnd('.')})."); }
         finally
         {
             if (File.Exists(tmp)) try { File.Delete(tmp); } catch (IOException) { } // best effort: never leave a temporary file

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using T2.Cli.Data;
 using T2.Core.Fitting;
 
 namespace T2.Cli.Commands;
@@ -23,6 +24,36 @@ public static class CommonOptions
 
     public static Option<string> Fit(string description = "Fit file from 't2 fit t2' (or 't2 fit loss --out').") =>
         new("--fit") { Description = description, Required = true };
+
+    /// <summary>
+    /// A comma list of numbers, parsed and range-checked at parse time by the one strict parser (a bad item is a parse
+    /// error naming the option and its text: exit 2, one line). <paramref name="defaultText"/> is parsed the same way;
+    /// without one, read the value with <see cref="List"/> (null when not given).
+    /// </summary>
+    public static Option<double[]> Numbers(string name, string description, double min, double max, string unit = "",
+        bool whole = false, string? defaultText = null, bool required = false)
+    {
+        var o = new Option<double[]>(name) { Description = description, Required = required };
+        if (defaultText is not null) o.DefaultValueFactory = _ => ParseLists.TryList(defaultText, name, min, max, whole, unit, out string? _)!;
+        o.CustomParser = r =>
+        {
+            // System.CommandLine calls a custom parser for an option that was not given too (no tokens): its default.
+            if (r.Tokens.Count == 0) return defaultText is null ? [] : ParseLists.TryList(defaultText, name, min, max, whole, unit, out string? _)!;
+            if (r.Tokens.Count != 1) { r.AddError($"{name} takes one comma-separated list."); return []; }
+            var v = ParseLists.TryList(r.Tokens[0].Value, name, min, max, whole, unit, out var error);
+            if (v is null) { r.AddError(error!); return []; }
+            return v;
+        };
+        return o;
+    }
+
+    /// <summary>A list option's value, null when it was not given (System.CommandLine gives an empty array then; a given
+    /// list is never empty, the parser refuses that).</summary>
+    public static double[]? List(ParseResult p, Option<double[]> o) => p.GetValue(o) is { Length: > 0 } v ? v : null;
+
+    /// <summary>Training budgets in FLOPs (--c-train, --compute): each in [6e3, 1e40].</summary>
+    public static Option<double[]> TrainFlops(string name, string description) =>
+        Numbers(name, description, ParseLists.MinTrainFlops, T2.Core.Planning.Limits.MaxFlops, "FLOPs");
 
     public static Option<double> Level()
     {

@@ -25,8 +25,8 @@ public static class DecodeBench
 
     public static Command Build(CliContext ctx)
     {
-        var dims = new Option<string>("--d-model") { Description = "Model widths (comma list; 2 layers each, head size 16).", DefaultValueFactory = _ => "32,64,128,256,512" };
-        var ks = new Option<string>("--k") { Description = "Samples per query (comma list).", DefaultValueFactory = _ => "1,4,16" };
+        var dims = CommonOptions.Numbers("--d-model", "Model widths (comma list of multiples of 16; 2 layers each, head size 16).", 16, 4096, whole: true, defaultText: "32,64,128,256,512");
+        var ks = CommonOptions.Numbers("--k", "Samples per query (comma list).", 1, 1024, whole: true, defaultText: "1,4,16");
         var prompt = new Option<int>("--prompt-tokens") { Description = "Prompt tokens per query.", DefaultValueFactory = _ => 16 };
         var answer = new Option<int>("--answer-tokens") { Description = "Tokens generated per sample.", DefaultValueFactory = _ => 32 };
         var vocab = new Option<int>("--vocab") { Description = "Vocabulary size.", DefaultValueFactory = _ => 512 };
@@ -35,8 +35,8 @@ public static class DecodeBench
         { dims, ks, prompt, answer, vocab, json };
         cmd.SetAction(p =>
         {
-            var widths = Data.ParseLists.Doubles(p.GetValue(dims)!, "--d-model").Select(x => (int)x).ToArray();
-            var kk = Data.ParseLists.Doubles(p.GetValue(ks)!, "--k").Select(x => (int)x).ToArray();
+            var widths = p.GetValue(dims)!.Select(x => (int)x).ToArray();
+            var kk = p.GetValue(ks)!.Select(x => (int)x).ToArray();
             int P = p.GetValue(prompt), A = p.GetValue(answer), V = p.GetValue(vocab);
             if (widths.Any(w => w < 16 || w % 16 != 0 || w > 4096)) throw new UsageException("--d-model: multiples of 16 in [16, 4096].");
             if (kk.Any(k => k < 1 || k > 1024)) throw new UsageException("--k: each in [1, 1024].");

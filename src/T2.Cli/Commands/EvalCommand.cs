@@ -35,7 +35,9 @@ public static class EvalCommand
         var seed = new Option<int>("--seed") { Description = "Base seed: sample j of a question is seeded seed + j.", DefaultValueFactory = _ => 1 };
         var maxN = new Option<int>("--max-n") { Description = "Most samples per request (halved automatically when the server refuses).", DefaultValueFactory = _ => 16 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 8 };
-        var retries = new Option<int>("--retries") { Description = "Retries of a transient fault (429, 5xx, timeout, dropped connection), exponential backoff with jitter.", DefaultValueFactory = _ => 8 };
+        var retries = new Option<int>("--retries") { Description = "Retries of a transient fault (429, 5xx, timeout, dropped connection), exponential backoff with jitter: waits of about " +
+            "0.5 s, 1 s, 2 s, … (each at most 30 s), so the default 8 give up on a server that answers only errors after about a minute. " +
+            "An endpoint that has never answered and refuses the connection fails at once.", DefaultValueFactory = _ => 8 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds per attempt.", DefaultValueFactory = _ => 120 };
         var topLogprobs = new Option<int>("--top-logprobs") { Description = "per-token protocol: how many next-token log-probabilities to ask for (the gold token must be among them).", DefaultValueFactory = _ => 1000 };
         var keyEnv = new Option<string>("--api-key-env") { Description = "Environment variable holding the API key (sent as a bearer token; never an argument, never logged).", DefaultValueFactory = _ => "OPENAI_API_KEY" };
@@ -72,6 +74,8 @@ public static class EvalCommand
             DateTime lastLine = DateTime.MinValue;
             void Progress(EvalProgress e)
             {
+                // Nothing to report before the first result: a run that fails at its first request prints its one error line only.
+                if (e.Done == 0) return;
                 double rate = e.Seconds > 0 ? e.Requests / e.Seconds : 0, qrate = e.Seconds > 0 ? e.Done / e.Seconds : 0;
                 string eta = qrate > 0 ? TimeSpan.FromSeconds((e.Total - e.Done) / qrate).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "--:--:--";
                 string line = $"{e.Checkpoint}: {e.Done}/{e.Total} questions, {rate:F1} requests/s, ETA {eta}";
@@ -82,9 +86,12 @@ public static class EvalCommand
             {
                 EvalSummary s;
                 try { s = EvalRunner.RunAsync(target, list, settings, journal, Progress, CancellationToken.None).GetAwaiter().GetResult(); }
-                catch (Exception e) when (e is EndpointUnavailableException or ProtocolMismatchException or EvalQuestionException or EndpointRejectedException)
+                catch (Exception e) when (e is EndpointUnavailableException or ProtocolMismatchException or EvalQuestionException or EndpointRejectedException
+                                           or MalformedResponseException or ArgumentException)
                 {
-                    throw new UsageException($"{target.Checkpoint}: {e.Message} ({outPath} keeps every finished question; rerun to resume).");
+                    // Nothing is written before the first result: only a file that exists keeps anything.
+                    string kept = File.Exists(outPath) ? $" ({outPath} keeps every finished question; rerun to resume)" : $" (nothing written to {outPath})";
+                    throw new UsageException($"{target.Checkpoint}: {e.Message.TrimEnd('.')}{kept}.");
                 }
                 summaries.Add(s);
                 foreach (var w in s.Warnings) ctx.Error.WriteLine($"t2: warning: {target.Checkpoint}: {w}");

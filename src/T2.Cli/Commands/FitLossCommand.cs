@@ -29,7 +29,7 @@ public static class FitLossCommand
         delta.Validators.Add(r => { double v = r.GetValueOrDefault<double>(); if (!(v > 0) || !double.IsFinite(v)) r.AddError("--delta must be finite and > 0."); });
         var grid = new Option<string>("--grid") { Description = "Start points: 'default' (Hoffmann's 4,500-point grid), 'random:N' (N seeded uniform starts), or a CSV file with columns a,b,e,alpha,beta.", DefaultValueFactory = _ => "default" };
         var seed = CommonOptions.Seed();
-        var compute = new Option<string?>("--compute") { Description = "Training budget(s) C in FLOPs, e.g. 1e23 or 1e21,1e23: adds N_opt, D_opt, D/N with their trust." };
+        var compute = CommonOptions.TrainFlops("--compute", "Training budget(s) C in FLOPs, e.g. 1e23 or 1e21,1e23: adds N_opt, D_opt, D/N with their trust.");
         var bootstrap = CommonOptions.Bootstrap("runs");
         var level = CommonOptions.Level();
         var cv = CommonOptions.Cv();
@@ -41,7 +41,7 @@ public static class FitLossCommand
         { data, nCol, dCol, cCol, lossCol, weightCol, where, objective, delta, grid, seed, compute, bootstrap, level, cv, output, json, strict };
         cmd.SetAction(p => Run(ctx, new Settings(p.GetValue(data)!, p.GetValue(where) ?? [], p.GetValue(nCol), p.GetValue(dCol), p.GetValue(cCol),
             p.GetValue(lossCol), p.GetValue(weightCol), p.GetValue(objective)!, p.GetValue(delta), p.GetValue(grid)!, p.GetValue(seed),
-            p.GetValue(compute) is { } cs ? ParseLists.Flops(cs, "--compute") : [], p.GetValue(bootstrap), p.GetValue(level), p.GetValue(cv),
+            CommonOptions.List(p, compute) ?? [], p.GetValue(bootstrap), p.GetValue(level), p.GetValue(cv),
             p.GetValue(output), p.GetValue(json), p.GetValue(strict))));
         return cmd;
     }

@@ -37,7 +37,7 @@ public static class FitT2Command
         var vCol = new Option<string?>("--variant-col") { Description = "Post-training variant column (default variant): each variant is fitted on its own rows." };
         var variant = CommonOptions.Variant("Fit only this variant's rows (default: every variant the evidence has, side by side in one file).");
         var where = CommonOptions.Where();
-        var kGrid = new Option<string?>("--k-grid") { Description = "k values entering the fits, e.g. 1,2,4,8 (default 1, 2, 4, … up to the fewest samples; 1024 for nll)." };
+        var kGrid = CommonOptions.Numbers("--k-grid", "k values entering the fits, e.g. 1,2,4,8 (default 1, 2, 4, … up to the fewest samples; 1024 for nll).", 1, T2.Core.Planning.Limits.MaxK);
         var target = new Option<string>("--target") { Description = "With counts: aggregate (−log mean pass@k, default) or jeffreys (per-question, p̂ = (c+½)/(n+1)).", DefaultValueFactory = _ => "aggregate" };
         target.AcceptOnlyFromAmong("aggregate", "jeffreys");
         var stage1 = new Option<string>("--stage1") { Description = "Approach 2 stage 1: profile (paper: E profile, weighted squared error) or huber (Chinchilla/Epoch fit).", DefaultValueFactory = _ => "profile" };
@@ -58,7 +58,7 @@ public static class FitT2Command
         { data, approach, task, output, json, ckCol, nCol, dCol, cCol, taskCol, qCol, nllCol, sCol, cCorr, vCol, variant, where, kGrid, target, stage1, starts, bootstrap, maxIter, seed, level, holdout, cv, plots, strict };
         cmd.SetAction(p =>
         {
-            var ks = p.GetValue(kGrid) is { } kg ? ParseLists.Doubles(kg, "--k-grid") : null;
+            var ks = CommonOptions.List(p, kGrid);
             if (ks is not null && ks.Any(k => !(k >= 1) || k > T2.Core.Planning.Limits.MaxK)) throw new UsageException("--k-grid: every k must lie in [1, 1e9].");
             int ho = p.GetValue(holdout);
             string? cvSpec = p.GetValue(cv) ?? (ho > 0 ? $"largest:{ho}" : null);

@@ -55,7 +55,7 @@ public static class HardwarePlan
             if (v is not null) throw new UsageException($"{opt.Name} needs --hardware FILE (the device that turns dollars and seconds into FLOPs).");
     }
 
-    public static int Run(CliContext ctx, ParseResult p, Options o, string fitPath, FitFile.Doc doc, string? cTrain, double? cInf, double? k, bool integerK,
+    public static int Run(CliContext ctx, ParseResult p, Options o, string fitPath, FitFile.Doc doc, double[]? cTrain, double? cInf, double? k, bool integerK,
         double? cTotal, string? task, string? variant, bool countPost, double? postTokens, double level, bool json, bool strict)
     {
         if (cTotal is not null || k is not null) throw new UsageException("--hardware plans with --c-train and --c-inf (or their dollar forms); --c-total and --k are not combined with it.");

@@ -32,6 +32,8 @@ public static class ImportCommand
         {
             string ck = p.GetValue(checkpoint)!;
             if (ck.Length == 0) throw new UsageException("--checkpoint must not be empty.");
+            if (p.GetValue(task) is { } tn && (tn.Trim().Length == 0 || tn.Any(char.IsControl)))
+                throw new UsageException("--task must be a non-empty name without control characters.");
             double nn, dd;
             if (p.GetValue(registry) is { } reg)
             {

@@ -14,7 +14,7 @@ public static class PassKCommand
     public static Command Build(CliContext ctx)
     {
         var data = new Option<string>("--data") { Description = "CSV or JSONL, one row per question: num_samples,num_correct (or n,c) or nll.", Required = true };
-        var k = new Option<string>("--k") { Description = "Comma-separated k values (real k allowed), e.g. 1,10,100.", DefaultValueFactory = _ => "1" };
+        var k = CommonOptions.Numbers("--k", "Comma-separated k values (real k allowed, > 0), e.g. 1,10,100.", 0, T2.Core.Planning.Limits.MaxK, defaultText: "1");
         var group = new Option<string[]>("--group") { Description = "Group rows by this column (repeatable), e.g. --group model." };
         var where = new Option<string[]>("--where") { Description = "Keep rows where COL=VALUE (repeatable)." };
         var samples = new Option<string?>("--samples-col") { Description = "Column of samples per question (default num_samples/n)." };
@@ -27,7 +27,7 @@ public static class PassKCommand
         cmd.SetAction(p =>
         {
             var table = DataTable.Read(p.GetValue(data)!).Where(p.GetValue(where) ?? []);
-            var ks = ParseLists.Doubles(p.GetValue(k)!, "--k");
+            var ks = p.GetValue(k)!;
             if (ks.Any(v => !(v > 0))) throw new UsageException("--k: every k must be > 0.");
             var groups = p.GetValue(group) ?? [];
             foreach (var g in groups) if (!table.Has(g)) throw new InputException(table.Path, 1, g, $"--group names a column the file does not have (columns: {string.Join(", ", table.Columns)}).");

@@ -17,7 +17,7 @@ public static class PlanCommand
     public static Command Build(CliContext ctx)
     {
         var fit = CommonOptions.Fit();
-        var cTrain = new Option<string?>("--c-train") { Description = "Training budget C_train = 6ND in FLOPs (a comma list plans several)." };
+        var cTrain = CommonOptions.TrainFlops("--c-train", "Training budget C_train = 6ND in FLOPs (a comma list plans several).");
         var cInf = new Option<double?>("--c-inf") { Description = "Inference budget per served token, C_inf = 2Nk FLOPs (k = C_inf/2N)." };
         var k = new Option<double?>("--k") { Description = "Fixed samples per query instead of --c-inf." };
         var integerK = new Option<bool>("--integer-k") { Description = "Restrict k to integers ≥ 1 (k = max(1, ⌊C_inf/2N⌋); trust says when that exceeds the budget)." };
@@ -45,10 +45,10 @@ public static class PlanCommand
             if (FitFileIo.Kind(path) == "loss")
             {
                 if (HardwarePlan.Asked(p, hw)) throw new UsageException("--hardware prices serving k samples; a loss-law fit file has no k (use a T² fit file).");
-                if (p.GetValue(cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
+                if (CommonOptions.List(p, cTrain) is null) throw new UsageException("a loss-law fit file plans --c-train only (compute-optimal N, D).");
                 if (p.GetValue(cInf) is not null || p.GetValue(k) is not null || p.GetValue(cTotal) is not null)
                     throw new UsageException("a loss-law fit file has no k: give only --c-train (use a T² fit file for --c-inf, --k or --c-total).");
-                return LossPlan(ctx, LossFitFile.Read(path), ParseLists.Flops(p.GetValue(cTrain)!, "--c-train"), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
+                return LossPlan(ctx, LossFitFile.Read(path), CommonOptions.List(p, cTrain)!, p.GetValue(level), p.GetValue(json), p.GetValue(strict));
             }
             HardwarePlan.CheckUnused(p, hw);
             if (HardwarePlan.Asked(p, hw) && (p.GetValue(stop) || p.GetValue(adaptive)))
@@ -59,9 +59,9 @@ public static class PlanCommand
             var form = p.GetValue(wallLaw) == "penalty" ? T2.Core.Laws.WallForm.Penalty : T2.Core.Laws.WallForm.Muennighoff;
             var doc = FitFile.Read(path);
             if (HardwarePlan.Asked(p, hw))
-                return HardwarePlan.Run(ctx, p, hw, path, doc, p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
+                return HardwarePlan.Run(ctx, p, hw, path, doc, CommonOptions.List(p, cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal),
                     p.GetValue(task), p.GetValue(variant), p.GetValue(countPost), p.GetValue(postTokens), p.GetValue(level), p.GetValue(json), p.GetValue(strict));
-            var budgets = Budgets(p.GetValue(cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
+            var budgets = Budgets(CommonOptions.List(p, cTrain), p.GetValue(cInf), p.GetValue(k), p.GetValue(integerK), p.GetValue(cTotal), p.GetValue(queries), p.GetValue(tpq));
             bool sos = p.GetValue(stop), ada = p.GetValue(adaptive);
             if (sos && ada) throw new UsageException("--stop-on-success and --adaptive-k are two policies; choose one.");
             if ((sos || ada) && (p.GetValue(k) is not null || p.GetValue(integerK)))
@@ -171,7 +171,7 @@ public static class PlanCommand
 
     public static string Label(string task, string? variant) => variant is null ? task : $"{task} ({variant})";
 
-    public static List<PlanBudget> Budgets(string? cTrain, double? cInf, double? k, bool integerK, double? cTotal, double? q, double? l)
+    public static List<PlanBudget> Budgets(double[]? cTrain, double? cInf, double? k, bool integerK, double? cTotal, double? q, double? l)
     {
         if (cTotal is not null)
         {
@@ -186,7 +186,7 @@ public static class PlanCommand
         if (cInf is not null && k is not null) throw new UsageException("--k fixes k; do not also give --c-inf.");
         if (cInf is { } ci && (!(ci > 0) || ci > Limits.MaxFlops)) throw new UsageException($"--c-inf must be > 0 and ≤ {Limits.MaxFlops:G0} FLOPs.");
         if (k is { } kk && (!(kk >= 1) || kk > Limits.MaxK)) throw new UsageException("--k must lie in [1, 1e9] samples per query.");
-        return ParseLists.Flops(cTrain, "--c-train").Select(c => new PlanBudget { CTrain = c, CInf = cInf ?? 0, FixedK = k, IntegerK = integerK }).ToList();
+        return cTrain.Select(c => new PlanBudget { CTrain = c, CInf = cInf ?? 0, FixedK = k, IntegerK = integerK }).ToList();
     }
 
     /// <summary>Under stop-at-success, the cap whose expected samples are the plan's k (null for the macro: each task has its own).</summary>

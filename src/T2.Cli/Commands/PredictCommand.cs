@@ -13,9 +13,9 @@ public static class PredictCommand
     public static Command Build(CliContext ctx)
     {
         var fit = CommonOptions.Fit();
-        var n = new Option<string>("--n") { Description = "Parameters N (comma list; one value is broadcast).", Required = true };
-        var d = new Option<string>("--d") { Description = "Training tokens D (comma list; one value is broadcast).", Required = true };
-        var k = new Option<string?>("--k") { Description = "Samples per query k ≥ 1 (comma list; one value is broadcast). Not used by a loss-law fit file." };
+        var n = CommonOptions.Numbers("--n", "Parameters N (comma list; one value is broadcast).", 1, Limits.MaxCount, required: true);
+        var d = CommonOptions.Numbers("--d", "Training tokens D (comma list; one value is broadcast).", 1, Limits.MaxCount, required: true);
+        var k = CommonOptions.Numbers("--k", "Samples per query k ≥ 1 (comma list; one value is broadcast). Not used by a loss-law fit file.", 1, Limits.MaxK, "samples per query");
         var task = new Option<string?>("--task") { Description = "Only this task." };
         var json = CommonOptions.Json("Print a list of {task, n, d, k, nll_k, acc_k, trust} (loss-law file: {n, d, loss, trust}).");
         var variant = CommonOptions.Variant();
@@ -26,10 +26,10 @@ public static class PredictCommand
         {
             var path = p.GetValue(fit)!;
             bool loss = FitFileIo.Kind(path) == "loss";
-            if (!loss && p.GetValue(k) is null) throw new UsageException("--k is required with a T² fit file.");
-            if (loss && p.GetValue(k) is not null) throw new UsageException("a loss-law fit file has no k; drop --k.");
-            var ns = ParseLists.Doubles(p.GetValue(n)!, "--n"); var ds = ParseLists.Doubles(p.GetValue(d)!, "--d");
-            var ks = loss ? [1.0] : ParseLists.Doubles(p.GetValue(k)!, "--k");
+            if (!loss && CommonOptions.List(p, k) is null) throw new UsageException("--k is required with a T² fit file.");
+            if (loss && CommonOptions.List(p, k) is not null) throw new UsageException("a loss-law fit file has no k; drop --k.");
+            var ns = p.GetValue(n)!; var ds = p.GetValue(d)!;
+            var ks = loss ? [1.0] : CommonOptions.List(p, k)!;
             int m = new[] { ns.Length, ds.Length, ks.Length }.Max();
             foreach (var (flag, v) in new[] { ("--n", ns), ("--d", ds), ("--k", ks) })
             {

@@ -42,7 +42,8 @@ public sealed class DataTable
         var options = new CsvReaderOptions { HasHeader = true, TrackLineNumbers = true, SkipEmptyLines = true };
         try
         {
-            using var reader = CsvReader.FromFile(path, options);
+            // Strict UTF-8 first: Sylvan, like every .NET reader, would replace a Latin-1 byte silently.
+            using var reader = CsvReader.Create(new StringReader(T2.IO.StrictText.ReadAll(path)), options);
             var header = reader.Headers.Select(h => h.Trim()).ToArray();
             if (header.Length == 0 || header.All(h => h.Length == 0)) throw new InputException(path, 1, null, "the header line is empty.");
             var dup = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
@@ -67,10 +68,8 @@ public sealed class DataTable
         var columns = new List<string>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var raw = new List<(int Line, Dictionary<int, string> Values)>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (lineNo, line) in T2.IO.StrictText.Lines(path))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonDocument doc;
             try { doc = JsonDocument.Parse(line); }

@@ -42,7 +42,11 @@ public static class DataWallFile
         var text = FitFileIo.ReadText(path, "data-wall file");
         Doc? doc;
         try { doc = JsonSerializer.Deserialize(text, FitFileIo.Info<Doc>()); }
-        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, e.Path, $"not a data-wall file ({FitFileIo.FirstSentence(e.Message)})."); }
+        catch (JsonException e)
+        {
+            var (field, why) = T2.IO.JsonErrors.Describe(e);
+            throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, field.Length > 0 ? field : null, $"not a data-wall file ({why}).");
+        }
         if (doc is null || doc.Kind != "data_wall") throw new InputException(path, 0, "kind", "not a data-wall file from 't2 fit data-wall'.");
         if (doc.Schema != Schema) throw new InputException(path, 0, "schema", $"data-wall schema {doc.Schema}; this t2 reads {Schema}.");
         if (doc.Tasks is null || doc.Tasks.Count == 0) throw new InputException(path, 0, "tasks", "no tasks.");

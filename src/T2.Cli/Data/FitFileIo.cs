@@ -65,15 +65,20 @@ public static class FitFileIo
         {
             return JsonSerializer.Deserialize(text, Info<T>()) ?? throw new InputException(path, 0, null, "empty fit file.");
         }
-        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, e.Path, $"malformed fit file ({FirstSentence(e.Message)})."); }
+        catch (JsonException e)
+        {
+            var (field, why) = T2.IO.JsonErrors.Describe(e);
+            throw new InputException(path, (int)(e.LineNumber ?? -1) + 1, field.Length > 0 ? field : null, $"malformed fit file ({why}).");
+        }
     }
 
     /// <summary>Reads a whole input file, or says precisely why it cannot (missing, a directory, a dangling link, permission).</summary>
     public static string ReadText(string path, string what)
     {
         CheckReadable(path, what);
-        try { return File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException(path, 0, null, $"cannot read the {what} ({e.Message})."); }
+        try { return T2.IO.StrictText.ReadAll(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not T2.IO.NotUtf8Exception)
+        { throw new InputException(path, 0, null, $"cannot read the {what} ({e.Message})."); }
     }
 
     public static void CheckReadable(string path, string what)

@@ -54,7 +54,7 @@ public static class Importers
     {
         string t = task ?? TaskFromSamplesName(path);
         var list = new List<ImportedQuestion>();
-        bool filteredOnly = false; int perFilter = 0;
+        bool filteredOnly = false; int perFilter = 0, firstLik = 0, firstGen = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (line, root) in JsonLines(path))
         {
@@ -71,8 +71,12 @@ public static class Importers
             root.TryGetProperty("target", out var target);
             // A request's response list: [[logprob, is_greedy]] or [logprob, is_greedy] (log-likelihood), or strings (generations).
             var requests = resps.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Array ? r : throw new InputException(path, line, "resps", "each request's responses must be a list.")).ToList();
+            // One response list per request: a record whose arguments list another number of requests is not one record.
+            if (root.TryGetProperty("arguments", out var args) && Count(args) is { } nArgs && nArgs != requests.Count)
+                throw new InputException(path, line, "resps", $"{requests.Count} responses for {nArgs} requests in arguments.");
             if (IsLogLikelihood(requests[0]))
             {
+                if (firstLik == 0) firstLik = line;
                 int gold = 0;
                 if (requests.Count > 1)
                 {
@@ -81,11 +85,14 @@ public static class Importers
                     else throw new InputException(path, line, "target", "a multiple-choice record needs the gold choice's index as target.");
                     if (gold < 0 || gold >= requests.Count) throw new InputException(path, line, "target", $"choice {gold} of {requests.Count}.");
                 }
-                double lp = LogProb(requests[gold], path, line);
+                // Every choice's response must be a log-likelihood, not only the gold one's.
+                var lps = requests.Select(r => LogProb(r, path, line)).ToList();
+                double lp = lps[gold];
                 list.Add(new ImportedQuestion(t, id, -lp, 0, 0));
             }
             else
             {
+                if (firstGen == 0) firstGen = line;
                 string tgt = target.ValueKind == JsonValueKind.String ? target.GetString()! : target.ValueKind == JsonValueKind.Undefined
                     ? throw new InputException(path, line, "target", "missing (needed to re-grade the responses).") : target.ToString();
                 var raw = Flatten(requests[0]).Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList();
@@ -100,8 +107,9 @@ public static class Importers
         }
         if (perFilter > 0) notes.Add($"{path}: {perFilter} records repeat a document under another filter; each document counted once (raw responses are re-graded, not filtered).");
         if (filteredOnly) notes.Add($"{path}: some records hold only a filtered first answer; those questions count one sample each.");
-        if (list.Any(q => q.Nll is null) && list.Any(q => q.Nll is not null))
-            throw new InputException(path, 0, "resps", "mixes log-likelihood and generation records; import them as separate tasks.");
+        if (firstLik > 0 && firstGen > 0)
+            throw new InputException(path, Math.Max(firstLik, firstGen), "resps", $"a {(firstGen > firstLik ? "generation" : "log-likelihood")} record after " +
+                $"{(firstGen > firstLik ? "log-likelihood" : "generation")} records (line {Math.Min(firstLik, firstGen)}); import them as separate tasks.");
         return list;
     }
 
@@ -113,22 +121,42 @@ public static class Importers
         return m.Success ? m.Groups[1].Value : name.StartsWith("samples_", StringComparison.Ordinal) ? name[8..] : name;
     }
 
+    /// <summary>Requests listed in arguments: a list, or the 0.4.x object {"gen_args_0": …, "gen_args_1": …}; null otherwise.</summary>
+    private static int? Count(JsonElement args) => args.ValueKind switch
+    {
+        JsonValueKind.Array => args.GetArrayLength(),
+        JsonValueKind.Object when args.EnumerateObject().All(p => p.Name.StartsWith("gen_args_", StringComparison.Ordinal)) => args.EnumerateObject().Count(),
+        _ => null,
+    };
+
+    /// <summary>A log-likelihood response is [logprob, is_greedy] (nested in lists or not), is_greedy a boolean or
+    /// "True"/"False": the shape decides, so a malformed logprob is reported as such, not as a generation.</summary>
     private static bool IsLogLikelihood(JsonElement request)
     {
-        var first = Flatten(request).FirstOrDefault();
-        if (first.ValueKind == JsonValueKind.Number) return true;
-        return first.ValueKind == JsonValueKind.String && double.TryParse(first.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-            && Flatten(request).Skip(1).FirstOrDefault() is { ValueKind: JsonValueKind.String } s && s.GetString() is "True" or "False";
+        var flat = Flatten(request).Take(3).ToList();
+        if (flat.Count >= 1 && flat[0].ValueKind == JsonValueKind.Number) return true;
+        return flat.Count >= 2 && flat[1].ValueKind is JsonValueKind.True or JsonValueKind.False
+            || flat.Count >= 2 && flat[1] is { ValueKind: JsonValueKind.String } s && s.GetString() is "True" or "False";
     }
 
     private static double LogProb(JsonElement request, string path, int line)
     {
-        var v = Flatten(request).FirstOrDefault();
+        var flat = Flatten(request).ToList();
+        // [logprob, is_greedy], or loglikelihood_rolling's lone [logprob].
+        if (!(flat.Count == 1 || flat.Count == 2 && flat[1].ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.String))
+            throw new InputException(path, line, "resps", $"a log-likelihood response is [logprob, is_greedy]; got {Short(request)}.");
+        var v = flat[0];
         double lp = v.ValueKind == JsonValueKind.Number ? v.GetDouble()
             : v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x
-            : throw new InputException(path, line, "resps", "the log-likelihood is not a number.");
+            : throw new InputException(path, line, "resps", $"the log-likelihood {Short(v)} is not a number.");
         if (!(lp <= 0) || double.IsInfinity(lp)) throw new InputException(path, line, "resps", $"log-likelihood {lp} must be finite and ≤ 0.");
         return lp;
+    }
+
+    private static string Short(JsonElement e)
+    {
+        string t = e.GetRawText();
+        return t.Length > 60 ? t[..60] + "…" : t;
     }
 
     private static IEnumerable<JsonElement> Flatten(JsonElement e)
@@ -143,7 +171,9 @@ public static class Importers
         var order = new List<string>();
         foreach (var (line, root) in JsonLines(path))
         {
-            string id = root.TryGetProperty("task_id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : throw new InputException(path, line, "task_id", "missing.");
+            if (!root.TryGetProperty("task_id", out var t)) throw new InputException(path, line, "task_id", "missing.");
+            string id = t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } s ? s
+                : throw new InputException(path, line, "task_id", $"must be a non-empty string such as \"HumanEval/0\"; got {Short(t)}.");
             bool passed = root.TryGetProperty("passed", out var p) && p.ValueKind is JsonValueKind.True or JsonValueKind.False ? p.GetBoolean()
                 : throw new InputException(path, line, "passed", "missing or not true/false (run human-eval's evaluate_functional_correctness).");
             if (!counts.ContainsKey(id)) order.Add(id);
@@ -161,7 +191,9 @@ public static class Importers
         {
             // The representation model (no object mapping, so no reflection): a mapping of scalars and sequences.
             var stream = new YamlStream();
-            try { stream.Load(new StringReader(File.ReadAllText(path))); }
+            string yaml = ReadText(path);
+            CheckYamlDepth(path, yaml);
+            try { stream.Load(new StringReader(yaml)); }
             catch (YamlDotNet.Core.YamlException e) { throw new InputException(path, (int)e.Start.Line, null, $"not YAML ({e.Message.Split('\n')[0]})."); }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
                 throw new InputException(path, 1, null, "expected a mapping with samples and is_corrects.");
@@ -173,14 +205,23 @@ public static class Importers
             string id = (Get("id") ?? Get("problem_id") ?? Get("question_id")) is YamlScalarNode { Value: { } idText }
                 ? idText : Path.GetFileNameWithoutExtension(path);
             if (bools.Count == 0) throw new InputException(path, 1, "is_corrects", "empty.");
+            if (Get("samples") is { } ys)
+            {
+                int at = (int)ys.Start.Line;
+                if (ys is not YamlSequenceNode seq) throw new InputException(path, at, "samples", "must be a list (one generated answer per sample).");
+                if (seq.Children.Count != bools.Count)
+                    throw new InputException(path, at, "samples", $"{seq.Children.Count} samples but {bools.Count} is_corrects flags; they must pair up.");
+            }
             return [new ImportedQuestion(t, id, null, bools.Count, bools.Count(b => b))];
         }
         var list = new List<ImportedQuestion>();
         IEnumerable<(int, JsonElement)> records;
-        string text = File.ReadAllText(path).TrimStart();
+        string text = ReadText(path).TrimStart();
         if (text.StartsWith('['))
         {
             using var doc = Parse(path, text);
+            int bad = doc.RootElement.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.Object ? -1 : i).FirstOrDefault(i => i >= 0, -1);
+            if (bad >= 0) throw new InputException(path, bad + 1, null, $"record {bad + 1} of the list is not a JSON object.");
             records = doc.RootElement.EnumerateArray().Select((e, i) => (i + 1, e.Clone())).ToList();
         }
         else records = JsonLines(path);
@@ -190,6 +231,13 @@ public static class Importers
                 : throw new InputException(path, line, "is_corrects", "missing (a list of true/false per sample).");
             if (flags.ValueKind != JsonValueKind.Array || flags.GetArrayLength() == 0 || flags.EnumerateArray().Any(x => x.ValueKind is not (JsonValueKind.True or JsonValueKind.False)))
                 throw new InputException(path, line, "is_corrects", "must be a non-empty list of true/false.");
+            if (r.TryGetProperty("samples", out var smp))
+            {
+                if (smp.ValueKind != JsonValueKind.Array)
+                    throw new InputException(path, line, "samples", $"must be a list (one generated answer per sample); got {Short(smp)}.");
+                int ns = smp.GetArrayLength(), nf = flags.GetArrayLength();
+                if (ns != nf) throw new InputException(path, line, "samples", $"{ns} samples but {nf} is_corrects flags; they must pair up.");
+            }
             string id = new[] { "id", "problem_id", "question_id", "question" }.Select(k => r.TryGetProperty(k, out var v) ? v.ToString() : null).FirstOrDefault(v => v is not null)
                 ?? $"{Path.GetFileNameWithoutExtension(path)}-{line}";
             list.Add(new ImportedQuestion(t, id, null, flags.GetArrayLength(), flags.EnumerateArray().Count(x => x.GetBoolean())));
@@ -200,7 +248,43 @@ public static class Importers
     private static JsonDocument Parse(string path, string text)
     {
         try { return JsonDocument.Parse(text); }
-        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? 0) + 1, null, "not JSON."); }
+        catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? 0) + 1, null, $"not JSON{DepthHint(e)}."); }
+    }
+
+    /// <summary>JSON nested deeper than System.Text.Json's bound (64) is refused by the parser; say so.</summary>
+    private static string DepthHint(JsonException e) =>
+        e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? " (nested deeper than 64 levels)" : "";
+
+    /// <summary>The most nesting a log may have (YamlDotNet's loader recurses once per level: 50,000 levels overflow the stack).</summary>
+    public const int MaxYamlDepth = 64;
+
+    /// <summary>Walks the YAML events (the parser is iterative) and refuses nesting deeper than <see cref="MaxYamlDepth"/>.</summary>
+    private static void CheckYamlDepth(string path, string yaml)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
+        int depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                        if (++depth > MaxYamlDepth)
+                            throw new InputException(path, (int)parser.Current.Start.Line, null,
+                                $"nested deeper than {MaxYamlDepth} levels; not a Monkeys record.");
+                        break;
+                    case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd: depth--; break;
+                }
+        }
+        catch (YamlDotNet.Core.YamlException e) { throw new InputException(path, (int)e.Start.Line, null, $"not YAML ({e.Message.Split('\n')[0]})."); }
+    }
+
+    /// <summary>A log file's text, strictly UTF-8 (a bad byte names its line).</summary>
+    private static string ReadText(string path)
+    {
+        if (Directory.Exists(path)) throw new InputException(path, 0, null, "is a directory, not a log file.");
+        if (!File.Exists(path)) throw new InputException(path, 0, null, "file not found.");
+        return T2.IO.StrictText.ReadAll(path);
     }
 
     /// <summary>Non-empty lines of a JSONL file, each parsed (a bad line names its number).</summary>
@@ -208,14 +292,12 @@ public static class Importers
     {
         if (Directory.Exists(path)) throw new InputException(path, 0, null, "is a directory, not a log file.");
         if (!File.Exists(path)) throw new InputException(path, 0, null, "file not found.");
-        int n = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var (n, raw) in T2.IO.StrictText.Lines(path))
         {
-            n++;
             if (raw.Trim().Length == 0) continue;
             JsonElement root;
             try { using var doc = JsonDocument.Parse(raw); root = doc.RootElement.Clone(); }
-            catch (JsonException) { throw new InputException(path, n, null, "not a JSON object (JSONL: one object per line)."); }
+            catch (JsonException e) { throw new InputException(path, n, null, $"not a JSON object (JSONL: one object per line){DepthHint(e)}."); }
             if (root.ValueKind != JsonValueKind.Object) throw new InputException(path, n, null, "not a JSON object.");
             yield return (n, root);
         }

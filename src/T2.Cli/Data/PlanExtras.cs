@@ -38,7 +38,7 @@ public static class PlanExtras
         JsonElement plans, root;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(T2.IO.StrictText.ReadAll(path));
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("plans", out plans)
                 || plans.ValueKind != JsonValueKind.Array || plans.GetArrayLength() == 0)
                 throw new InputException(path, 0, "plans", "no plans (expected the output of 't2 plan --json')");
@@ -47,6 +47,8 @@ public static class PlanExtras
         catch (JsonException e) { throw new InputException(path, (int)(e.LineNumber ?? 0) + 1, null, "not JSON (expected the output of 't2 plan --json')"); }
         catch (IOException e) { throw new InputException(path, 0, null, FitFileIo.FirstSentence(e.Message)); }
         var list = plans.EnumerateArray().ToList();
+        int notObject = list.FindIndex(e => e.ValueKind != JsonValueKind.Object);
+        if (notObject >= 0) throw new InputException(path, 0, $"plans[{notObject}]", "not an object (expected the output of 't2 plan --json')");
         string Str(JsonElement e, string n) => e.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
         var chosen = list.Where(e => Str(e, "task") == "macro").DefaultIfEmpty(list[0]).ToList();
         var pick = chosen.FirstOrDefault(e => Str(e, "approach") == "2");
@@ -56,7 +58,7 @@ public static class PlanExtras
                 : throw new InputException(path, 0, where + n, "missing or not a positive number");
         double c = Num(pick, "c_train", "plans[].");
         double nOpt = Num(pick, "N", "plans[].");
-        if (!pick.TryGetProperty("chinchilla", out var ch)) throw new InputException(path, 0, "plans[].chinchilla", "missing");
+        if (!pick.TryGetProperty("chinchilla", out var ch) || ch.ValueKind != JsonValueKind.Object) throw new InputException(path, 0, "plans[].chinchilla", "missing or not an object");
         double nCh = Num(ch, "N", "plans[].chinchilla.");
         ExtraRun Make(string label, double n)
         {

@@ -73,13 +73,18 @@ public static class Checkpoint
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
-            string format = root.TryGetProperty("format", out var f) ? f.GetString() ?? "" : "";
-            int version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : -1;
+            if (root.ValueKind != JsonValueKind.Object) throw new CheckpointException($"{path}: the config must be a JSON object.");
+            string format = root.TryGetProperty("format", out var f) ? f.ValueKind == JsonValueKind.String ? f.GetString()! : f.GetRawText() : "";
+            int version = root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int vi) ? vi : -1;
             if (format != CheckpointInfo.FormatName) throw new CheckpointException($"{path}: format '{format}' is not '{CheckpointInfo.FormatName}'.");
             if (version != CheckpointInfo.CurrentVersion) throw new CheckpointException($"{path}: checkpoint version {version}; this t2 reads version {CheckpointInfo.CurrentVersion}.");
             info = JsonSerializer.Deserialize(root.GetRawText(), T2.IO.JsonTypes.Of<CheckpointInfo>(Json));
         }
-        catch (JsonException e) { throw new CheckpointException($"{path}: malformed config ({e.Message.Split('.')[0]})."); }
+        catch (JsonException e)
+        {
+            var (field, why) = T2.IO.JsonErrors.Describe(e);
+            throw new CheckpointException($"{path}{(e.LineNumber is { } l ? $":{l + 1}" : "")}: malformed config ({(field.Length > 0 ? $"field '{field}': " : "")}{why}).");
+        }
         if (info is null) throw new CheckpointException($"{path}: empty config.");
         try { info.Model.Validate(); } catch (ArgumentException e) { throw new CheckpointException($"{path}: {e.Message}"); }
         return info;

@@ -112,8 +112,8 @@ public sealed record LadderSpec
     public static LadderSpec Load(string path)
     {
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        try { text = T2.IO.StrictText.ReadAll(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not T2.IO.NotUtf8Exception)
         { throw new LadderSpecException(path, "", Directory.Exists(path) ? "is a directory, not a spec file" : $"cannot be read ({e.Message})"); }
         return Parse(text, path);
     }
@@ -124,9 +124,7 @@ public sealed record LadderSpec
         try { spec = JsonSerializer.Deserialize(text, T2.IO.JsonTypes.Of<LadderSpec>(Json)); }
         catch (JsonException e)
         {
-            string where = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "";
-            string why = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
-                : e.InnerException?.Message.Split('.')[0] ?? e.Message.Split('.')[0];
+            var (where, why) = T2.IO.JsonErrors.Describe(e);
             throw new LadderSpecException(source, where, $"{why}{(e.LineNumber is { } l ? $" (line {l + 1})" : "")}");
         }
         if (spec is null) throw new LadderSpecException(source, "", "empty spec");

@@ -68,6 +68,10 @@ public static class CompletionServer
                 var root = doc!.RootElement;
                 var textEl = root.TryGetProperty("prompt", out var p) ? p : root.TryGetProperty("content", out var c) ? c : default;
                 if (textEl.ValueKind != JsonValueKind.String) return Error(400, "'prompt' (or 'content') must be a string.", "prompt");
+                // The same bound as /v1/completions: a text longer than 64 characters per context token cannot be a prompt,
+                // and its token list would be a response many times the request.
+                if (textEl.GetString()!.Length > 64 * engine.Config.Context)
+                    return Error(400, $"the text is longer than this model's context ({engine.Config.Context} tokens).", "prompt");
                 int[] ids;
                 try { ids = engine.Tokenizer.Encode(textEl.GetString()!); }
                 catch (ArgumentException e) { return Error(400, e.Message, "prompt"); }

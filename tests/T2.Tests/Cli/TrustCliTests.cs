@@ -14,7 +14,7 @@ public class TrustCliTests : IDisposable
     private static readonly string Porian = RepoData.PathOf("porian2024/isoflop_points.csv");
 
     // A synthetic count ladder from a known Beta world: 4 sizes × 3 token counts, 40 questions, 64 samples each.
-    private static string Ladder(int sizes = 4)
+    internal static string Ladder(int sizes = 4)
     {
         var sb = new System.Text.StringBuilder("checkpoint,params,tokens,task,question,num_samples,num_correct\n");
         var rng = new Random(5);

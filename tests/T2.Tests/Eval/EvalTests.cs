@@ -200,7 +200,8 @@ public class EvalTests(EvalFixture f) : IClassFixture<EvalFixture>, IDisposable
         var r = CliRun.Of(Eval($"http://127.0.0.1:{port}", f.Tasks, P("u.jsonl"), "--retries", "1"));
         Assert.Equal(2, r.Code);
         Assert.Contains("cannot reach", r.Err);
-        Assert.Contains("rerun to resume", r.Err);
+        Assert.Contains("nothing written", r.Err);                  // nothing is created before the first result
+        Assert.False(File.Exists(P("u.jsonl")));
         Assert.Single(r.Err.Trim().Split('\n'));
         Assert.Equal(0, CliRun.Of(Eval(f.Url, f.Tasks, P("m.jsonl"))).Code);
         var wrong = CliRun.Of(Eval(f.Url, f.Tasks, P("m.jsonl"), "--mode", "sample", "--n", "2"));
@@ -253,6 +254,20 @@ public class EvalTests(EvalFixture f) : IClassFixture<EvalFixture>, IDisposable
         var (ok, res) = await Post("v1/completions", "{\"prompt\":[\"capital of\",[5,6]],\"n\":2,\"max_tokens\":4,\"top_p\":0.9,\"seed\":3,\"stop\":[\" .\"]}");
         Assert.Equal(HttpStatusCode.OK, ok);
         Assert.Equal(4, res.GetProperty("choices").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Tokenize_IsBoundedLikeCompletions()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(f.Url) };
+        string huge = string.Concat(Enumerable.Repeat("capital of ", 30_000));   // 330 KB: under the body limit, far over any context
+        var resp = await http.PostAsync("tokenize", new StringContent(JsonSerializer.Serialize(new { prompt = huge }), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, resp.StatusCode);
+        var e = JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("prompt", e.GetProperty("param").GetString());
+        Assert.Contains("context", e.GetProperty("message").GetString());
+        var ok = await http.PostAsync("tokenize", new StringContent("{\"prompt\":\"capital of\"}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);                        // a normal text still tokenizes
     }
 
     [Fact]
