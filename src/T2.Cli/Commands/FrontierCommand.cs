@@ -93,7 +93,8 @@ public static class FrontierCommand
                     // Bands where every budget's plan has bootstrap intervals (the fit file's replicates, re-planned at each budget).
                     var bands = list.All(x => x.Intervals is not null) ? list.Select(x => x.Intervals!).ToArray() : null;
                     series.Add(new($"T² approach {g.Key}", list.Select(x => x.Plan.Optimum).ToArray(), bands,
-                        bands is null ? null : $"{p.GetValue(level):P0} bootstrap band, {list[0].Replicates} replicates"));
+                        bands is null ? null : $"{p.GetValue(level):P0} bootstrap band, {list[0].Replicates} replicates",
+                        list.Select(x => x.Trust.KBelowOne).ToList()));
                     foreach (var x in list)
                     {
                         Row(csv, t.Task, "approach" + x.Approach, x.Budget.CTrain, ci, x.Plan.Optimum, x.Metric, x.Trust, vname, post, p.GetValue(unique),
@@ -103,7 +104,9 @@ public static class FrontierCommand
                     }
                 }
                 // One stage-1 law per task: the baseline's (N, D, k) is the same for both approaches.
-                series.Add(new("Chinchilla (stage-1 law), k = C_inf/2N", plans.Where(x => x.Approach == plans[0].Approach).Select(x => x.Plan.Chinchilla).ToArray()));
+                var baseline = plans.Where(x => x.Approach == plans[0].Approach).ToList();
+                series.Add(new("Chinchilla (stage-1 law), k = C_inf/2N", baseline.Select(x => x.Plan.Chinchilla).ToArray(),
+                    KBelowOne: baseline.Select(x => x.ChinchillaTrust.KBelowOne).ToList()));
                 string safe = string.Concat(t.Task.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
                 if (docs.Count > 1) safe = Path.Combine(vname, safe); // one variant: DIR/<task>/ as before; several: DIR/<variant>/<task>/
                 if (device is not null)

@@ -34,8 +34,10 @@ public static class Plots
 
     /// <summary>One line of a frontier plot: the optimum at each budget and, when the fit has replicates, its bootstrap
     /// intervals at each budget (keys N, D, tokens_per_param, k), drawn as a band of the line's colour.</summary>
+    /// <param name="KBelowOne">Per point: k = C_inf/2N &lt; 1 (the plan cannot pay for one sample per query). Those stretches
+    /// are drawn thin in dark red with crosses, under their own legend entry, cut from the rest of the line.</param>
     public sealed record FrontierSeries(string Label, PlanPoint[] Points,
-        IReadOnlyDictionary<string, T2.Core.Statistics.Interval>[]? Bands = null, string? BandLabel = null);
+        IReadOnlyDictionary<string, T2.Core.Statistics.Interval>[]? Bands = null, string? BandLabel = null, IReadOnlyList<bool>? KBelowOne = null);
 
     /// <summary>Frontier plots: optimal tokens per parameter (with the 20:1 line), N* and D* against training compute.</summary>
     public static void Frontier(string dir, double[] cTrain, IReadOnlyList<FrontierSeries> series, double cInf)
@@ -52,16 +54,38 @@ public static class Plots
             var plt = new Plot();
             foreach (var sr in series)
             {
-                var s = plt.Add.Scatter(x, Log10(sr.Points.Select(sel)));
-                s.LegendText = sr.Label; s.MarkerSize = 4; s.LineWidth = 2;
+                var y = Log10(sr.Points.Select(sel));
+                var below = sr.KBelowOne ?? new bool[x.Length];
+                ScottPlot.Plottables.Scatter? s = null;
+                bool namedBelow = false;
+                foreach (var (a, b, flagged) in SvgChart.Runs(below))
+                {
+                    var run = plt.Add.Scatter(x[a..(b + 1)], y[a..(b + 1)]);
+                    run.MarkerSize = 4; run.LineWidth = 2;
+                    if (!flagged)
+                    {
+                        if (s is null) { s = run; run.LegendText = sr.Label; } else run.Color = s.Color;
+                        continue;
+                    }
+                    // Thin, dark red, crossed out: the SVG writer has no dash effects (it warns and draws them solid).
+                    run.Color = Color.FromHex(SvgChart.KBelowOneColor); run.LineWidth = 1; run.MarkerShape = MarkerShape.Eks; run.MarkerSize = 9;
+                    if (!namedBelow) run.LegendText = $"{sr.Label}, k < 1 (cannot serve one sample)";
+                    namedBelow = true;
+                }
+                var color = s?.Color ?? Color.FromHex(SvgChart.KBelowOneColor); // a series k < 1 everywhere bands in its red
                 if (sr.Bands is { } bands && bands.Length == x.Length)
                 {
                     // Drawn under the line, in its colour: the optimum's bootstrap interval at each budget.
                     var band = plt.Add.FillY(x, Log10(bands.Select(b => b[key].Lower)), Log10(bands.Select(b => b[key].Upper)));
-                    band.FillColor = s.Color.WithAlpha(0.22); band.LineWidth = 0;
+                    band.FillColor = color.WithAlpha(0.22); band.LineWidth = 0;
                     band.LegendText = $"{sr.Label}: {sr.BandLabel ?? "bootstrap band"}";
                     plt.MoveToBack(band);
                 }
+            }
+            if (name == "frontier_k")
+            {
+                var one = plt.Add.HorizontalLine(0);   // log10 1
+                one.LegendText = "k = 1 (one sample per query)"; one.LineWidth = 1; one.Color = Colors.Gray;
             }
             if (name == "frontier_tokens_per_param")
             {

@@ -10,7 +10,54 @@ namespace T2.Cli.Rendering;
 /// </summary>
 public sealed class SvgChart
 {
-    public sealed record Series(string Name, double[] X, double[] Y, string Color, bool Points = false, bool Dashed = false, double Width = 2);
+    /// <param name="Class">A CSS class on the line (and its legend entry), for the page's style and its tests.</param>
+    /// <param name="Dash">An SVG dash pattern overriding <paramref name="Dashed"/>'s.</param>
+    public sealed record Series(string Name, double[] X, double[] Y, string Color, bool Points = false, bool Dashed = false, double Width = 2,
+        string? Class = null, string? Dash = null);
+
+    /// <summary>Maximal runs of equal flags, in order, as inclusive index ranges.</summary>
+    public static List<(int Start, int End, bool Flag)> Runs(IReadOnlyList<bool> flag)
+    {
+        var runs = new List<(int, int, bool)>();
+        for (int i = 0; i < flag.Count; )
+        {
+            int j = i;
+            while (j + 1 < flag.Count && flag[j + 1] == flag[i]) j++;
+            runs.Add((i, j, flag[i]));
+            i = j + 1;
+        }
+        return runs;
+    }
+
+    /// <summary>The class of a line's stretches where k &lt; 1 (the plan cannot pay for one sample per query).</summary>
+    public const string KBelowOneClass = "kbelow1";
+
+    /// <summary>
+    /// A line split where <paramref name="below"/> holds (k &lt; 1): the other stretches keep the line's style and name, those
+    /// stretches are dotted in dark red under "…, k &lt; 1", and the line is cut between the two, so no stretch of it
+    /// joins a plan that can serve a sample to one that cannot.
+    /// </summary>
+    public static List<Series> MarkKBelowOne(Series s, IReadOnlyList<bool> below)
+    {
+        if (below.Count != s.X.Length) throw new ArgumentException("one flag per point.");
+        var list = new List<Series>();
+        bool namedOk = false, namedBelow = false;
+        foreach (var (a, b, f) in Runs(below))
+        {
+            double[] x = s.X[a..(b + 1)], y = s.Y[a..(b + 1)];
+            // A run of one point is a dot (a line needs two).
+            if (!f) { list.Add(s with { Name = namedOk ? "" : s.Name, X = x, Y = y, Points = s.Points || x.Length == 1 }); namedOk = true; }
+            else
+            {
+                list.Add(s with { Name = namedBelow ? "" : s.Name + ", k < 1", X = x, Y = y, Color = KBelowOneColor, Points = x.Length == 1,
+                    Dash = "2 3", Class = KBelowOneClass });
+                namedBelow = true;
+            }
+        }
+        return list;
+    }
+
+    public const string KBelowOneColor = "#b00020";
     public sealed record Band(string Name, double[] X, double[] Lo, double[] Hi, string Color);
 
     public string Title { get; init; } = "";
@@ -91,14 +138,17 @@ public sealed class SvgChart
         foreach (var s in Lines)
         {
             var pts = Enumerable.Range(0, s.X.Length).Where(i => Ok(s.X[i], s.Y[i])).Select(i => (Px(Tx(s.X[i])), Py(Ty(s.Y[i])))).ToList();
+            string cls = s.Class is null ? "" : $" class=\"{Esc(s.Class)}\"";
+            string dash = s.Dash is { } d ? $" stroke-dasharray=\"{Esc(d)}\"" : s.Dashed ? " stroke-dasharray=\"6 4\"" : "";
             if (s.Points)
-                foreach (var (px, py) in pts) sb.Append($"<circle cx=\"{F(px)}\" cy=\"{F(py)}\" r=\"4\" fill=\"{s.Color}\" fill-opacity=\"0.8\"/>");
+                foreach (var (px, py) in pts) sb.Append($"<circle{cls} cx=\"{F(px)}\" cy=\"{F(py)}\" r=\"4\" fill=\"{s.Color}\" fill-opacity=\"0.8\"/>");
             else if (pts.Count > 1)
-                sb.Append($"<polyline points=\"{string.Join(' ', pts.Select(p => $"{F(p.Item1)},{F(p.Item2)}"))}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{F(s.Width)}\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
+                sb.Append($"<polyline{cls} points=\"{string.Join(' ', pts.Select(p => $"{F(p.Item1)},{F(p.Item2)}"))}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"{F(s.Width)}\"{dash}/>");
         }
         sb.Append("</g>");
         // Legend under the plot, wrapping into rows of three.
-        var named = Lines.Where(s => s.Name.Length > 0).Select(s => (s.Name, s.Color, s.Points, s.Dashed)).Concat(Bands.Select(b => (b.Name, b.Color, false, false))).ToList();
+        var named = Lines.Where(s => s.Name.Length > 0).Select(s => (s.Name, s.Color, s.Points && s.Class is null, s.Dashed || s.Dash is not null))
+            .Concat(Bands.Select(b => (b.Name, b.Color, false, false))).ToList();
         if (Shade is { } sh2) named.Add((sh2.Caption, "#999", false, false));
         for (int i = 0; i < named.Count; i++)
         {
@@ -107,7 +157,7 @@ public sealed class SvgChart
             sb.Append(points
                 ? $"<circle cx=\"{F(lx + 8)}\" cy=\"{F(ly - 4)}\" r=\"4\" fill=\"{color}\"/>"
                 : $"<line x1=\"{F(lx)}\" y1=\"{F(ly - 4)}\" x2=\"{F(lx + 16)}\" y2=\"{F(ly - 4)}\" stroke=\"{color}\" stroke-width=\"3\"{(dashed ? " stroke-dasharray=\"4 3\"" : "")}/>");
-            sb.Append($"<text x=\"{F(lx + 20)}\" y=\"{F(ly)}\" class=\"lg\">{Esc(Trim(name, 30))}</text>");
+            sb.Append($"<text x=\"{F(lx + 20)}\" y=\"{F(ly)}\" class=\"lg\">{Esc(Trim(name, 30))}<title>{Esc(name)}</title></text>");
         }
         sb.Append("</svg>");
         return sb.ToString();

@@ -31,6 +31,7 @@ public static class TrustJson
         w.WriteEndObject();
         w.WriteBoolean("k_below_one", t.KBelowOne);
         if (t.InferenceBudgetFactor is { } f) w.Number("inference_budget_factor", f); else w.WriteNull("inference_budget_factor");
+        if (t.TotalBudgetFactor is { } tf) w.Number("total_budget_factor", tf); else w.WriteNull("total_budget_factor");
         w.WriteBoolean("at_search_edge", t.AtSearchEdge);
         if (t.FlatNWithin1Pct is { } flat) { w.WriteStartArray("flat_n_within_1pct"); w.Number(flat[0]); w.Number(flat[1]); w.WriteEndArray(); }
         else w.WriteNull("flat_n_within_1pct");

@@ -25,6 +25,11 @@ public sealed record PlanTrust
     public required bool KBelowOne { get; init; }
     /// <summary>2N·k / C_inf actually spent (1 = on budget; &gt; 1 when integer k raised k to 1); null without an inference budget.</summary>
     public double? InferenceBudgetFactor { get; init; }
+    /// <summary>(6N(D + D_post) + Q·L·2N·k) / C_total actually spent under an end-to-end budget (&gt; 1 when the k ≥ 1 floor
+    /// bought a sample the budget could not pay for); null without an end-to-end budget.</summary>
+    public double? TotalBudgetFactor { get; init; }
+    /// <summary>The point spends more than its budget (inference or end-to-end): it is no like-for-like comparison.</summary>
+    public bool OverBudget => InferenceBudgetFactor is > 1 + 1e-9 || TotalBudgetFactor is > 1 + 1e-9;
     public required bool AtSearchEdge { get; init; }
     /// <summary>[N_min, N_max] within 1 % of the optimum's metric (null for points that are not optima).</summary>
     public double[]? FlatNWithin1Pct { get; init; }
@@ -50,8 +55,10 @@ public static class PlanTrustAssessor
     /// <summary>Builds the trust record for one point.</summary>
     /// <param name="rawK">k before any rounding (C_inf/2N), to tell whether the budget allowed one sample at all.</param>
     /// <param name="cInf">The inference budget per token, when the plan has one.</param>
+    /// <param name="totalSpend">Under an end-to-end budget: (FLOPs this point spends, the budget).</param>
     public static PlanTrust Assess(double n, double d, double k, double rawK, FitRange range, IReadOnlyList<Finding> health,
-        double? cInf = null, bool atSearchEdge = false, double[]? flat = null, double? valleySpread = null, ReleasedShift? released = null)
+        double? cInf = null, bool atSearchEdge = false, double[]? flat = null, double? valleySpread = null, ReleasedShift? released = null,
+        (double Spent, double Budget)? totalSpend = null)
     {
         // With the released optima known, parameters on bounds are judged at this point, not at the fit's reference point:
         // their fit-level findings give way to this point's shift.
@@ -60,6 +67,7 @@ public static class PlanTrustAssessor
         var ex = Extrapolate(n, d, k, range);
         bool kBelow = rawK < 1;
         double? factor = cInf is { } ci && ci > 0 ? 2 * n * k / ci : null;
+        double? total = totalSpend is { Budget: > 0 } ts ? ts.Spent / ts.Budget : null;
         var parts = new List<string>();
         var beyond = new List<(string Name, double F)> { ("N", ex.N), ("D", ex.D), ("D/N", ex.TokensPerParameter), ("k", ex.K) }
             .Where(p => p.F > 1 + 1e-9).OrderByDescending(p => p.F).ToList();
@@ -67,6 +75,8 @@ public static class PlanTrustAssessor
             parts.Add("extrapolates " + string.Join(", ", beyond.Select(p => $"{p.Name} {G(p.F)}×")) + " beyond the fitted data");
         if (kBelow) parts.Add($"k = {G(rawK)} < 1: the budget cannot pay for one sample per query");
         if (factor is > 1 + 1e-9) parts.Add($"integer k spends {G(factor.Value)}× the inference budget");
+        if (total is > 1 + 1e-9)
+            parts.Add($"k raised to {G(k)} costs {G(totalSpend!.Value.Spent)} FLOPs, {100 * (total.Value - 1):0.#} % over the end-to-end budget");
         if (atSearchEdge) parts.Add("optimum at the edge of the search range (the law has no interior optimum here)");
         if (flat is [var lo, var hi] && lo > 0 && hi / lo > 10) parts.Add($"flat: N within 1 % spans {G(hi / lo)}×");
         if (valleySpread is > HealthChecks.ValleySpread)
@@ -79,14 +89,14 @@ public static class PlanTrustAssessor
             parts.Add(tasks.Count == 0 ? g.Key : $"{g.Key} ({string.Join(", ", tasks)})");
         }
         var sev = Findings.Worst(judged);
-        bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || atSearchEdge || valleySpread is > HealthChecks.ValleySpread
-            || boundMoves;
+        bool ownFlag = beyond.Any(p => p.F > 2) || kBelow || factor is > 1 + 1e-9 || total is > 1 + 1e-9 || atSearchEdge
+            || valleySpread is > HealthChecks.ValleySpread || boundMoves;
         if (ownFlag && sev < Severity.Warn) sev = Severity.Warn;
         string verdict = parts.Count == 0 ? "inside the fitted range; the fit reports no warnings" : string.Join("; ", parts);
         return new PlanTrust
         {
-            Extrapolation = ex, KBelowOne = kBelow, InferenceBudgetFactor = factor, AtSearchEdge = atSearchEdge, FlatNWithin1Pct = flat,
-            ValleySpread = valleySpread, Released = released, Health = health, Verdict = verdict, Severity = sev,
+            Extrapolation = ex, KBelowOne = kBelow, InferenceBudgetFactor = factor, TotalBudgetFactor = total, AtSearchEdge = atSearchEdge,
+            FlatNWithin1Pct = flat, ValleySpread = valleySpread, Released = released, Health = health, Verdict = verdict, Severity = sev,
         };
     }
 

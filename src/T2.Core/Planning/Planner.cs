@@ -65,6 +65,8 @@ public static class Budgets
     public static double TokensFor(double cTrain, double n) => cTrain / (6 * n);
     public static double SamplesFor(double cInf, double n) => cInf / (2 * n);
     public static double TrainFlops(double n, double d) => 6 * n * d;
+    /// <summary>An end-to-end budget's spend: training 6ND plus Q·L served tokens at 2N·k each.</summary>
+    public static double TotalFlops(double n, double d, double k, double servedTokens) => 6 * n * d + servedTokens * 2 * n * k;
     /// <summary>Pretraining tokens left at size N when the training budget also pays for D_post post-training tokens.</summary>
     public static double PretrainTokens(double cTrain, double n, double postTokens) => cTrain / (6 * n) - postTokens;
     /// <summary>The largest N that still pretrains on at least one token after post-training's share of the budget.</summary>

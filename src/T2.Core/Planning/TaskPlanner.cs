@@ -35,9 +35,12 @@ public static class TaskPlanner
                 : budget.FixedK ?? (budget.CTotal is null ? budget.CInf / (2 * p.N) : p.K);
             double? Valley(PlanPoint p) => T2.Core.Health.HealthChecks.RelativeSpread(a.Valley.Select(m => m.Evaluate(p.N, p.D, p.K)));
             var trust = PlanTrustAssessor.Assess(o.N, o.D, o.K, RawK(o), a.Range, a.Health, cInf, plan.AtSearchBoundary,
-                [plan.FlatNMin, plan.FlatNMax], Valley(o), Released(a, o.N, o.D, o.K, o.Predicted));
+                [plan.FlatNMin, plan.FlatNMax], Valley(o), Released(a, o.N, o.D, o.K, o.Predicted), Spend(o));
+            // End to end, the baseline's k ≥ 1 floor can buy samples the budget cannot pay for: say what it spends.
+            (double, double)? Spend(PlanPoint p) => budget.CTotal is { } tot
+                ? (Budgets.TotalFlops(p.N, p.D + budget.PostTrainingTokens, p.K, budget.Queries * budget.TokensPerQuery), tot) : null;
             var ctrust = PlanTrustAssessor.Assess(c.N, c.D, c.K, budget.CTotal is null ? RawK(c) : plan.ChinchillaRawK, a.Range, a.Health, cInf,
-                valleySpread: Valley(c), released: Released(a, c.N, c.D, c.K, c.Predicted));
+                valleySpread: Valley(c), released: Released(a, c.N, c.D, c.K, c.Predicted), totalSpend: Spend(c));
             IReadOnlyDictionary<string, Interval>? iv = null;
             if (level is { } l && a.Replicates.Count > 0)
             {

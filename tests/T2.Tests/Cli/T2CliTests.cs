@@ -142,6 +142,33 @@ public class T2CliTests : IDisposable
     }
 
     [Fact]
+    public void Frontier_MarksWhereTheBaselineCannotServeOneSample_InCsvAndPlots()
+    {
+        var (path, _) = GsmFit.Value;
+        // At C_inf = 1e10 the Chinchilla model (≈ 1e10 parameters at 1e25 FLOPs) outgrows C_inf/2 towards 1e25 FLOPs
+        // (k = C_inf/2N < 1), not at 1e19.
+        Assert.Equal(0, CliRun.Of("frontier", "--fit", path, "--c-inf", "1e10", "--from", "1e19", "--to", "1e25", "--points", "12", "--out", P("fk")).Code);
+        var rows = File.ReadAllLines(P("fk/frontier.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var baseline = rows.Where(r => r[1].StartsWith("chinchilla", StringComparison.Ordinal)).ToList();
+        foreach (var r in rows)
+        {
+            double n = double.Parse(r[4], CultureInfo.InvariantCulture), ci = double.Parse(r[3], CultureInfo.InvariantCulture);
+            Assert.Equal(ci / (2 * n) < 1 ? "1" : "0", r[14]); // k_below_one, recomputed from N and C_inf
+        }
+        Assert.Contains(baseline, r => r[14] == "1");
+        Assert.Contains(baseline, r => r[14] == "0");
+        Assert.DoesNotContain(rows, r => !r[1].StartsWith("chinchilla", StringComparison.Ordinal) && r[14] == "1");
+        // Every plot marks those stretches (their legend entry), and a k plot draws the k = 1 line.
+        foreach (var f in new[] { "frontier_tokens_per_param", "frontier_n", "frontier_d", "frontier_k" })
+            Assert.Contains("cannot serve one sample", File.ReadAllText(P($"fk/GSM8K/{f}.svg")));
+        Assert.Contains("one sample per query", File.ReadAllText(P("fk/GSM8K/frontier_k.svg")));
+        // Where the baseline serves a sample at every budget, nothing is marked.
+        Assert.Equal(0, CliRun.Of("frontier", "--fit", path, "--c-inf", "1e10", "--from", "1e19", "--to", "1e21", "--points", "4", "--out", P("fk1")).Code);
+        Assert.DoesNotContain(File.ReadAllLines(P("fk1/frontier.csv")).Skip(1), l => l.Split(',')[14] == "1");
+        Assert.DoesNotContain("cannot serve one sample", File.ReadAllText(P("fk1/GSM8K/frontier_n.svg")));
+    }
+
+    [Fact]
     public void Frontier_StopOnSuccess_PlansApproach2Only_AndNeverBelowFixedK()
     {
         var (path, _) = GsmFit.Value;

@@ -345,6 +345,13 @@ public class ReportBrowserTests(TinyLadderFixture f)
                 "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)" +
                 ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + (e.textContent || '').slice(0, 40)).slice(-3).join(' | ')");
             Assert.True(overflow <= 1, $"{name}: page is {overflow}px wider than the viewport ({culprit})");
+            await ReportChecks.TablesInView(page, name);
+            await ReportChecks.HeatmapLabels(page, name);
+            await ReportChecks.ConvergedMatchesFindings(page);
+            await ReportChecks.FrontierMarksKBelowOne(page);
+            await ReportChecks.PlannerOpensOnThePlanTable(page, file == Path.Combine(f.Dir, "report.html") ? Path.Combine(f.Ladd, "validation.json") : null);
+            await ReportChecks.EveryPlanHasItsTrustLine(page);
+            await page.SelectOptionAsync("#pl-approach", "1"); // the checks below start from Approach 1 (it opens on the report's plan)
             // Moving a slider changes the plan shown.
             string before = await page.InnerTextAsync("#pl-out");
             await page.EvaluateAsync("() => { const s = document.getElementById('pl-ctrain'); s.value = s.max; s.dispatchEvent(new Event('input')); }");
