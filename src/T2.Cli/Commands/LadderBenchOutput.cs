@@ -34,6 +34,9 @@ public static class LadderBenchOutput
         // A shape's figure: its runs' FLOPs over the seconds they took, times the workers: the machine's rate if every
         // worker trained that shape (each run has one core to itself when runs go side by side).
         double ShapeRate(BenchShape s) => s.Flops6ND / Math.Max(1e-9, s.RunSeconds) * r.Workers;
+        // The same per CPU second (robust to other jobs on the machine): the rate had every worker had its core to itself.
+        double ShapeCpuRate(BenchShape s) => s.Flops6ND / Math.Max(1e-9, s.CpuSeconds) * r.Workers;
+        double cpuRate = r.Flops6ND / Math.Max(1e-9, r.CpuSeconds) * r.Workers;
         if (json)
         {
             ctx.Out.WriteLine(Json.Write(w =>
@@ -44,6 +47,7 @@ public static class LadderBenchOutput
                 w.Number("wall_s", r.WallSeconds);
                 w.Number("flops_6nd", r.Flops6ND); w.Number("flops_executed", r.FlopsExecuted);
                 w.Number("flops_per_s", r.FlopsPerSecond);
+                w.Number("cpu_s", r.CpuSeconds); w.Number("flops_per_cpu_s_times_workers", cpuRate);
                 if (blas is not null)
                 {
                     w.Number("openblas_flops_per_s", blas.FlopsPerSecond); w.WriteString("openblas_core", blas.Core);
@@ -58,6 +62,8 @@ public static class LadderBenchOutput
                     w.WriteString("shape", s.Shape); w.WriteNumber("d_model", s.DModel); w.WriteNumber("layers", s.Layers); w.WriteNumber("runs", s.Runs);
                     w.Number("run_seconds", s.RunSeconds); w.Number("flops_6nd", s.Flops6ND); w.Number("flops_executed", s.FlopsExecuted);
                     w.Number("flops_per_s", ShapeRate(s)); w.Number("share_of_peak", ShapeRate(s) / anchor);
+                    w.Number("cpu_seconds", s.CpuSeconds); w.Number("flops_per_cpu_s_times_workers", ShapeCpuRate(s));
+                    w.Number("share_of_peak_cpu", ShapeCpuRate(s) / anchor);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -66,7 +72,7 @@ public static class LadderBenchOutput
                 {
                     w.WriteStartObject();
                     w.WriteString("id", b.Id); w.WriteString("shape", b.Shape); w.WriteNumber("n", b.N); w.WriteNumber("tokens", b.Tokens);
-                    w.Number("seconds", b.Seconds); w.Number("flops_6nd", b.Flops6ND); w.Number("flops_executed", b.FlopsExecuted);
+                    w.Number("seconds", b.Seconds); w.Number("cpu_seconds", b.CpuSeconds); w.Number("flops_6nd", b.Flops6ND); w.Number("flops_executed", b.FlopsExecuted);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -78,18 +84,21 @@ public static class LadderBenchOutput
         ctx.Console.MarkupLine(blas is null
             ? $"peak: t2's 1024³ GEMM {gemm:E3} FLOP/s (OpenBLAS not found; install libopenblas0-pthread for the issue's anchor)"
             : $"peak: OpenBLAS 1024³ SGEMM {blas.FlopsPerSecond:E3} FLOP/s on {blas.Threads} threads (core {Markup.Escape(blas.Core)}); t2's GEMM {gemm:E3} ({gemm / blas.FlopsPerSecond:P0})");
-        var t = new Table().AddColumns("shape", "runs", "run s", "6ND FLOPs", "executed", "FLOP/s (machine)", "of peak");
+        var t = new Table().AddColumns("shape", "runs", "run s", "CPU s", "6ND FLOPs", "executed", "FLOP/s (machine)", "of peak", "of peak (CPU s)");
         foreach (var s in r.Shapes)
-            t.AddRow(s.Shape, s.Runs.ToString(), $"{s.RunSeconds:F1}", $"{s.Flops6ND:E2}", $"{s.FlopsExecuted:E2}", $"{ShapeRate(s):E3}", $"{ShapeRate(s) / anchor:P1}");
+            t.AddRow(s.Shape, s.Runs.ToString(), $"{s.RunSeconds:F1}", $"{s.CpuSeconds:F1}", $"{s.Flops6ND:E2}", $"{s.FlopsExecuted:E2}", $"{ShapeRate(s):E3}",
+                $"{ShapeRate(s) / anchor:P1}", $"{ShapeCpuRate(s) / anchor:P1}");
         ctx.Console.Write(t);
         ctx.Console.MarkupLine($"training wall {r.WallSeconds:F1} s: Σ6ND {r.Flops6ND:E3} (executed {r.FlopsExecuted:E3}) → {r.FlopsPerSecond:E3} FLOP/s, " +
-            $"{r.FlopsPerSecond / anchor:P1} of the peak");
+            $"{r.FlopsPerSecond / anchor:P1} of the peak; per CPU second × {r.Workers} workers {cpuRate:E3}, {cpuRate / anchor:P1}");
         return 0;
     }
 
     public static int Profile(CliContext ctx, Gpt<float> model, int B, int T, int steps, Random rng, bool serial, bool json)
     {
-        var ops = TestbedBench.Profile(model, B, T, steps, rng);
+        // Serial, the thread's CPU time: robust to a loaded machine (wall time counts the moments it was descheduled).
+        bool cpu = serial && ThreadCpuClock.Available;
+        var ops = TestbedBench.Profile(model, B, T, steps, rng, cpu);
         double total = ops.Sum(o => o.Seconds), tokens = (double)B * T;
         int L = model.Config.Layers;
         var c = model.Config;
@@ -100,7 +109,7 @@ public static class LadderBenchOutput
             {
                 w.WriteStartObject();
                 w.WriteNumber("d_model", c.DModel); w.WriteNumber("layers", L); w.WriteNumber("heads", c.Heads); w.WriteNumber("ctx", T); w.WriteNumber("batch", B);
-                w.WriteNumber("params", model.Layout.Count); w.WriteBoolean("serial", serial);
+                w.WriteNumber("params", model.Layout.Count); w.WriteBoolean("serial", serial); w.WriteString("clock", cpu ? "thread_cpu" : "wall");
                 w.Number("step_s", total); w.Number("ns_per_token", total / tokens * 1e9);
                 w.Number("flops_6n_per_s", sixN / total); w.Number("flops_executed_per_s", executed / total);
                 w.WritePropertyName("ops"); w.WriteStartObject();
@@ -110,7 +119,7 @@ public static class LadderBenchOutput
             }));
             return 0;
         }
-        ctx.Console.MarkupLine($"d{c.DModel} l{L} h{c.Heads}, ctx {T}, batch {B}, {(serial ? "1 thread" : $"{Environment.ProcessorCount} threads")}: " +
+        ctx.Console.MarkupLine($"d{c.DModel} l{L} h{c.Heads}, ctx {T}, batch {B}, {(serial ? "1 thread" : $"{Environment.ProcessorCount} threads")}, {(cpu ? "thread CPU time" : "wall time")}: " +
             $"{total * 1e3:F2} ms per step, {total / tokens * 1e9:F0} ns per token, 6N·tokens/s {sixN / total:E3}, executed {executed / total:E3} FLOP/s");
         var t = new Table().AddColumns("op", "µs / step", "ns / token", "ns / token / block", "share");
         foreach (var (op, s) in ops.OrderByDescending(o => o.Seconds))

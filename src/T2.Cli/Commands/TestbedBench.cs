@@ -37,10 +37,14 @@ public static class TestbedBench
     /// <summary>
     /// Wall time per training step of every op (forward and backward, summed over blocks), clip and AdamW, over
     /// <paramref name="steps"/> steps after 40 warm-up steps: seconds per step, in <see cref="Gpt{T}.OpNames"/> order then
-    /// "clip" and "adamw". The clock is read between layer calls, so the sum is the step's time.
+    /// "clip" and "adamw". The clock (this thread's CPU time, or wall time when <paramref name="cpuTime"/> is false) is read
+    /// between layer calls, so the sum is the step's time.
     /// </summary>
-    public static (string Op, double Seconds)[] Profile(Gpt<float> model, int B, int T, int steps, Random rng)
+    public static (string Op, double Seconds)[] Profile(Gpt<float> model, int B, int T, int steps, Random rng, bool cpuTime)
     {
+        Func<long> clock = cpuTime ? ThreadCpuClock.Now : Stopwatch.GetTimestamp;
+        double freq = cpuTime ? 1e9 : Stopwatch.Frequency;
+        model.OpClock = clock;
         var opt = Trainer.NewOptimizer(model, new TrainOptions());
         var inp = new int[B * T]; var tgt = new int[B * T];
         var ticks = new long[Gpt<float>.OpNames.Length];
@@ -56,14 +60,14 @@ public static class TestbedBench
             model.Forward(inp, tgt, B, T);
             model.ZeroGrad();
             model.Backward();
-            long t0 = Stopwatch.GetTimestamp();
+            long t0 = clock();
             Trainer.ClipGlobalNorm(model.Grads, 1);
-            long t1 = Stopwatch.GetTimestamp();
+            long t1 = clock();
             opt.Step(model.Params, model.Grads, 1e-3f, s + 1);
-            clip += t1 - t0; adam += Stopwatch.GetTimestamp() - t1;
+            clip += t1 - t0; adam += clock() - t1;
         }
         model.OpTicks = null;
-        double Sec(long t) => (double)t / Stopwatch.Frequency / steps;
+        double Sec(long t) => t / freq / steps;
         return [.. Gpt<float>.OpNames.Select((n, i) => (n, Sec(ticks[i]))), ("clip", Sec(clip)), ("adamw", Sec(adam))];
     }
 

@@ -5,13 +5,15 @@ using T2.Testbed.Training;
 namespace T2.Testbed.Ladder;
 
 /// <summary>One run the benchmark trained: its cost counted as 6·N·D and as the FLOPs the engine executed.</summary>
-public sealed record BenchRun(string Id, string Shape, long N, long Tokens, double Flops6ND, double FlopsExecuted, double Seconds);
+/// <remarks><see cref="CpuSeconds"/> is the training thread's CPU time (NaN where unavailable): on a shared machine the
+/// wall time also counts the moments the thread waited for a core.</remarks>
+public sealed record BenchRun(string Id, string Shape, long N, long Tokens, double Flops6ND, double FlopsExecuted, double Seconds, double CpuSeconds);
 
 /// <summary>Σ over the runs of one shape: FLOPs and the seconds its runs took (each on one worker).</summary>
-public sealed record BenchShape(string Shape, int DModel, int Layers, int Runs, double Flops6ND, double FlopsExecuted, double RunSeconds);
+public sealed record BenchShape(string Shape, int DModel, int Layers, int Runs, double Flops6ND, double FlopsExecuted, double RunSeconds, double CpuSeconds);
 
 /// <summary>The ladder's training phase as <c>t2 ladder</c> runs it (side by side, longest first), without evaluation.</summary>
-public sealed record LadderBenchResult(string Spec, string Sample, int RunsInSpec, int Workers, double WallSeconds, double Flops6ND,
+public sealed record LadderBenchResult(string Spec, string Sample, int RunsInSpec, int Workers, double WallSeconds, double CpuSeconds, double Flops6ND,
     double FlopsExecuted, IReadOnlyList<BenchRun> Runs, IReadOnlyList<BenchShape> Shapes)
 {
     public double FlopsPerSecond => Flops6ND / Math.Max(1e-9, WallSeconds);
@@ -58,6 +60,7 @@ public static class LadderBench
         var queue = new Queue<LadderPoint>(runs);
         Exception? error = null;
         var sw = Stopwatch.StartNew();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         void Worker()
         {
             WorkerPool.SerialOnThisThread = workers > 1; // as LadderRunner: one core per run when runs share the machine
@@ -71,10 +74,11 @@ public static class LadderBench
                     var o = LadderRunner.TrainOptionsFor(spec, r);
                     string dir = Path.Combine(scratch, r.Id);
                     var t0 = Stopwatch.StartNew();
+                    long c0 = ThreadCpuClock.Now();
                     var info = Trainer.Run(dir, config, o, spec.WorldSeed, spec.World, null, cancel);
-                    double secs = t0.Elapsed.TotalSeconds;
+                    double secs = t0.Elapsed.TotalSeconds, cpu = c0 < 0 ? double.NaN : (ThreadCpuClock.Now() - c0) / 1e9;
                     var run = new BenchRun(r.Id, r.Shape.Name, r.N, info.TokensSeen, 6.0 * r.N * info.TokensSeen,
-                        ExecutedFlopsPerToken(config, o.Sequence) * info.TokensSeen, secs);
+                        ExecutedFlopsPerToken(config, o.Sequence) * info.TokensSeen, secs, cpu);
                     lock (gate) { done.Add(run); progress?.Report(run); }
                 }
                 catch (Exception e) { lock (gate) error ??= e; }
@@ -83,16 +87,17 @@ public static class LadderBench
         var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        double wall = sw.Elapsed.TotalSeconds;
+        double wall = sw.Elapsed.TotalSeconds, cpuAll = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         cancel.ThrowIfCancellationRequested();
         var byShape = done.GroupBy(r => r.Shape).Select(g =>
         {
             var s = runs.First(r => r.Shape.Name == g.Key).Shape;
-            return new BenchShape(g.Key, s.DModel, s.Layers, g.Count(), g.Sum(r => r.Flops6ND), g.Sum(r => r.FlopsExecuted), g.Sum(r => r.Seconds));
+            return new BenchShape(g.Key, s.DModel, s.Layers, g.Count(), g.Sum(r => r.Flops6ND), g.Sum(r => r.FlopsExecuted), g.Sum(r => r.Seconds),
+                g.Sum(r => r.CpuSeconds));
         }).OrderBy(s => s.DModel).ThenBy(s => s.Layers).ToList();
         var ordered = done.OrderBy(r => runs.FindIndex(x => x.Id == r.Id)).ToList();
-        return new LadderBenchResult(specName, sample, plan.Runs.Count, workers, wall, done.Sum(r => r.Flops6ND), done.Sum(r => r.FlopsExecuted),
+        return new LadderBenchResult(specName, sample, plan.Runs.Count, workers, wall, cpuAll, done.Sum(r => r.Flops6ND), done.Sum(r => r.FlopsExecuted),
             ordered, byShape);
     }
 }

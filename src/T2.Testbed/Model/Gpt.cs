@@ -27,16 +27,18 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
         "attention.bwd", "qkv.bwd", "ln1.bwd", "encoder.bwd", "clear",
     ];
 
-    /// <summary>Wall-time ticks (Stopwatch) spent in each op of <see cref="OpNames"/>, summed over layers and calls; null (the
-    /// default) times nothing. Set only by the profiler: the timer reads the clock between layer calls.</summary>
+    /// <summary>Time spent in each op of <see cref="OpNames"/>, summed over layers and calls, in the units of
+    /// <see cref="OpClock"/>; null (the default) times nothing. Set only by the profiler: it reads the clock between layer calls.</summary>
     public long[]? OpTicks { get; set; }
+    /// <summary>The profiler's clock: Stopwatch ticks (wall) unless set, e.g. to <see cref="ThreadCpuClock.Now"/>.</summary>
+    public Func<long> OpClock { get; set; } = Stopwatch.GetTimestamp;
     private long _tick;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Tick(int op)
     {
         if (OpTicks is not { } t) return;
-        long now = Stopwatch.GetTimestamp();
+        long now = OpClock();
         if (op >= 0) t[op] += now - _tick;
         _tick = now;
     }
