@@ -7,7 +7,7 @@ namespace T2.Testbed.Model.Layers;
 
 /// <summary>
 /// Float attention for head sizes that are a multiple of 8 (every preset's is 16), one (batch, head) pair per call, as
-/// small matrix products without horizontal sums: the scores of a query against 8 keys at once from a transposed copy of
+/// small matrix products without horizontal sums: the scores of a query against 16 keys at once from a transposed copy of
 /// the head's keys (Kᵀ, hs × T), the weighted sums of values as broadcast FMAs into register accumulators, and in backward
 /// the key and value gradients by columns (Σ over queries t ≥ t2) so each is written once. The generic path made one
 /// TensorPrimitives call per (query, key) pair on 16 floats: at T = 64 that was half the step of a d16–d32 model. Same
@@ -25,7 +25,7 @@ internal static class AttentionFast
     public static void ForwardOne(float[] o, int oOff, float[] pre, int preOff, float[] a, int aOff, float[] x, int xOff,
         int B, int Tn, int C, int NH, int bh)
     {
-        int C3 = 3 * C, hs = C / NH, Tp = (Tn + 7) & ~7, hv = hs / 8;
+        int C3 = 3 * C, hs = C / NH, Tp = (Tn + 15) & ~15, hv = hs / 8;
         float scale = 1f / MathF.Sqrt(hs);
         int b = bh / NH, h = bh % NH;
         int qBase = xOff + b * Tn * C3 + h * hs, kBase = qBase + C, vBase = qBase + 2 * C;
@@ -41,13 +41,7 @@ internal static class AttentionFast
             int row = ((b * NH + h) * Tn + t) * Tn, n = t + 1, q = qBase + t * C3;
             var sc = s.AsSpan(hs * Tp, Tp);
             ref float scr = ref sc[0];
-            for (int blk = 0; blk < n; blk += 8)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int c = 0; c < hs; c++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xr, q + c)), Vector256.LoadUnsafe(ref kt, (nuint)(c * Tp + blk)), acc);
-                (acc * scale).StoreUnsafe(ref scr, (nuint)blk);
-            }
+            Scores(ref xr, q, ref kt, Tp, hs, n, ref scr, scale);
             var row1 = sc[..n];
             row1.CopyTo(pre.AsSpan(preOff + row, n));
             float max = TensorPrimitives.Max(row1);
@@ -77,7 +71,7 @@ internal static class AttentionFast
     public static void BackwardOne(float[] dx, int dxOff, float[] dpre, int dpreOff, float[] da, int daOff, float[] d, int dOff,
         float[] x, int xOff, float[] a, int aOff, int B, int Tn, int C, int NH, int bh)
     {
-        int C3 = 3 * C, hs = C / NH, Tp = (Tn + 7) & ~7, hv = hs / 8;
+        int C3 = 3 * C, hs = C / NH, Tp = (Tn + 15) & ~15, hv = hs / 8;
         float scale = 1f / MathF.Sqrt(hs);
         int b = bh / NH, h = bh % NH;
         int qBase = xOff + b * Tn * C3 + h * hs, kBase = qBase + C, vBase = qBase + 2 * C, dBase = dOff + b * Tn * C + h * hs;
@@ -92,16 +86,10 @@ internal static class AttentionFast
         for (int t = 0; t < Tn; t++)
         {
             int n = t + 1, row = rows + t * Tn, dt = dBase + t * C;
-            // datt[t, t2] = dout[t]·v[t2], 8 keys at a time from Vᵀ.
+            // datt[t, t2] = dout[t]·v[t2], 16 keys at a time from Vᵀ.
             var sc = s.AsSpan(hs * Tp, Tp);
             ref float scr = ref sc[0];
-            for (int blk = 0; blk < n; blk += 8)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int c = 0; c < hs; c++)
-                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dr, dt + c)), Vector256.LoadUnsafe(ref vt, (nuint)(c * Tp + blk)), acc);
-                acc.StoreUnsafe(ref scr, (nuint)blk);
-            }
+            Scores(ref dr, dt, ref vt, Tp, hs, n, ref scr, 1f);
             var dar = da.AsSpan(daOff + row, n); var ar = a.AsSpan(aOff + row, n); var dpr = dpre.AsSpan(dpreOff + row, n);
             TensorPrimitives.Add(dar, sc[..n], dar);
             // dpreatt = att·(datt − Σ att·datt)
@@ -129,17 +117,51 @@ internal static class AttentionFast
         for (int t2 = 0; t2 < Tn; t2++)
             for (int cv = 0; cv < hv; cv++)
             {
-                Vector256<float> v0 = Vector256<float>.Zero, k0 = Vector256<float>.Zero;
-                for (int t = t2; t < Tn; t++)
+                Vector256<float> v0 = Vector256<float>.Zero, k0 = Vector256<float>.Zero, v1 = Vector256<float>.Zero, k1 = Vector256<float>.Zero;
+                int t = t2;
+                for (; t + 1 < Tn; t += 2) // two queries per iteration: four independent FMA chains
+                {
+                    int at = t * Tn + t2;
+                    v0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, at)), Vector256.LoadUnsafe(ref dr, (nuint)(dBase + t * C + cv * 8)), v0);
+                    k0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dp, at)), Vector256.LoadUnsafe(ref xr, (nuint)(qBase + t * C3 + cv * 8)), k0);
+                    v1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, at + Tn)), Vector256.LoadUnsafe(ref dr, (nuint)(dBase + (t + 1) * C + cv * 8)), v1);
+                    k1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dp, at + Tn)), Vector256.LoadUnsafe(ref xr, (nuint)(qBase + (t + 1) * C3 + cv * 8)), k1);
+                }
+                if (t < Tn)
                 {
                     int at = t * Tn + t2;
                     v0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref ap, at)), Vector256.LoadUnsafe(ref dr, (nuint)(dBase + t * C + cv * 8)), v0);
                     k0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dp, at)), Vector256.LoadUnsafe(ref xr, (nuint)(qBase + t * C3 + cv * 8)), k0);
                 }
+                v0 += v1; k0 += k1;
                 ref float dv = ref dx[dvBase + t2 * C3 + cv * 8];
                 (Vector256.LoadUnsafe(ref dv) + v0).StoreUnsafe(ref dv);
                 ref float dk = ref dx[dkBase + t2 * C3 + cv * 8];
                 Vector256.FusedMultiplyAdd(k0, Vector256.Create(scale), Vector256.LoadUnsafe(ref dk)).StoreUnsafe(ref dk);
             }
+    }
+
+    /// <summary>
+    /// out[j] = s·Σ_c u[c]·M[c, j] for j &lt; n rounded up to 16 (M: hs × Tp, row-major): one query (or gradient row) against
+    /// 16 keys per pass, with four independent FMA chains (two key blocks × even and odd c) so the loop is not bound by
+    /// the FMA latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scores(ref float u, int uOff, ref float m, int Tp, int hs, int n, ref float o, float s)
+    {
+        for (int blk = 0; blk < n; blk += 16)
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, b0 = Vector256<float>.Zero, b1 = Vector256<float>.Zero;
+            for (int c = 0; c < hs; c += 2)
+            {
+                var u0 = Vector256.Create(Unsafe.Add(ref u, uOff + c)); var u1 = Vector256.Create(Unsafe.Add(ref u, uOff + c + 1));
+                a0 = Vector256.FusedMultiplyAdd(u0, Vector256.LoadUnsafe(ref m, (nuint)(c * Tp + blk)), a0);
+                b0 = Vector256.FusedMultiplyAdd(u0, Vector256.LoadUnsafe(ref m, (nuint)(c * Tp + blk + 8)), b0);
+                a1 = Vector256.FusedMultiplyAdd(u1, Vector256.LoadUnsafe(ref m, (nuint)((c + 1) * Tp + blk)), a1);
+                b1 = Vector256.FusedMultiplyAdd(u1, Vector256.LoadUnsafe(ref m, (nuint)((c + 1) * Tp + blk + 8)), b1);
+            }
+            ((a0 + a1) * s).StoreUnsafe(ref o, (nuint)blk);
+            ((b0 + b1) * s).StoreUnsafe(ref o, (nuint)(blk + 8));
+        }
     }
 }
