@@ -197,34 +197,16 @@ public static class Planner
         const int gn = 301, gf = 199;
         double bestF = double.PositiveInfinity, bx = lo, bf = 0.5;
         var perN = new double[gn]; var xs = new double[gn];
-        // Per N, the best training share on the grid j/(gf+1). With real k the score is smooth and single-valleyed in f, so
-        // every 8th share is scanned and then the 15 around the coarse best: the same grid minimum from ≈ 40 of the 199
-        // evaluations (the report's planner grid spends nearly all its time here). Integer k (a staircase in f) and a
-        // coarse scan that finds no finite score keep the full scan.
-        const int stride = 8;
-        void Consider(int i, int j)
-        {
-            double f = j / (gf + 1.0), s = Score(xs[i], f);
-            if (s < perN[i]) perN[i] = s;
-            if (s < bestF) { bestF = s; bx = xs[i]; bf = f; }
-        }
         for (int i = 0; i < gn; i++)
         {
             xs[i] = lo + (hi - lo) * i / (gn - 1);
             perN[i] = double.PositiveInfinity;
-            if (budget.IntegerK)
+            for (int j = 1; j <= gf; j++)
             {
-                for (int j = 1; j <= gf; j++) Consider(i, j);
-                continue;
+                double f = j / (gf + 1.0), s = Score(xs[i], f);
+                if (s < perN[i]) perN[i] = s;
+                if (s < bestF) { bestF = s; bx = xs[i]; bf = f; }
             }
-            int jBest = -1; double sBest = double.PositiveInfinity;
-            for (int j = 1; j <= gf; j += stride)
-            {
-                double s = Score(xs[i], j / (gf + 1.0));
-                if (s < sBest) { sBest = s; jBest = j; }
-            }
-            if (jBest < 0) { for (int j = 1; j <= gf; j++) Consider(i, j); continue; }
-            for (int j = Math.Max(1, jBest - stride + 1); j <= Math.Min(gf, jBest + stride - 1); j++) Consider(i, j);
         }
         if (double.IsPositiveInfinity(bestF)) throw new ArgumentException("The end-to-end budget cannot pay for one sample per query at any model size.");
         // Alternate golden sections in log N and f around the grid optimum.
