@@ -14,6 +14,8 @@ public static class LadderBenchOutput
     {
         if (!LadderBench.Samples.Contains(sample))
             throw new UsageException($"--runs '{sample}' is not one of {string.Join(", ", LadderBench.Samples)}.");
+        if (LadderPresets.Named(specName) is null && !File.Exists(specName) && !Directory.Exists(specName))
+            throw new UsageException($"--ladder '{specName}' is neither a preset ({string.Join(", ", LadderPresets.Names)}) nor a file.");
         var spec = LadderCommand.Resolve(specName);
         spec.Validate(specName);
         int workers = spec.Parallel > 0 ? spec.Parallel : Math.Max(1, Environment.ProcessorCount);
