@@ -34,6 +34,43 @@ public static class TestbedBench
         return (double)steps * B * T / elapsed;
     }
 
+    /// <summary>
+    /// Wall time per training step of every op (forward and backward, summed over blocks), clip and AdamW, over
+    /// <paramref name="steps"/> steps after 40 warm-up steps: seconds per step, in <see cref="Gpt{T}.OpNames"/> order then
+    /// "clip" and "adamw". The clock (this thread's CPU time, or wall time when <paramref name="cpuTime"/> is false) is read
+    /// between layer calls, so the sum is the step's time.
+    /// </summary>
+    public static (string Op, double Seconds)[] Profile(Gpt<float> model, int B, int T, int steps, Random rng, bool cpuTime)
+    {
+        Func<long> clock = cpuTime ? ThreadCpuClock.Now : Stopwatch.GetTimestamp;
+        double freq = cpuTime ? 1e9 : Stopwatch.Frequency;
+        model.OpClock = clock;
+        var opt = Trainer.NewOptimizer(model, new TrainOptions());
+        var inp = new int[B * T]; var tgt = new int[B * T];
+        var ticks = new long[Gpt<float>.OpNames.Length];
+        long clip = 0, adam = 0;
+        // 40 warm-up steps: a method is recompiled optimised after 30 calls, and the per-block ops are called once per
+        // block per step; timed at tier 0, a 16-float TensorPrimitives call costs ten times its optimised self.
+        const int warm = 40;
+        for (int s = 0; s < steps + warm; s++)
+        {
+            for (int i = 0; i < inp.Length; i++) { inp[i] = rng.Next(model.Config.VocabSize); tgt[i] = rng.Next(model.Config.VocabSize); }
+            if (s == warm) { Array.Clear(ticks); clip = adam = 0; }
+            model.OpTicks = ticks;
+            model.Forward(inp, tgt, B, T);
+            model.ZeroGrad();
+            model.Backward();
+            long t0 = clock();
+            Trainer.ClipGlobalNorm(model.Grads, 1);
+            long t1 = clock();
+            opt.Step(model.Params, model.Grads, 1e-3f, s + 1);
+            clip += t1 - t0; adam += clock() - t1;
+        }
+        model.OpTicks = null;
+        double Sec(long t) => t / freq / steps;
+        return [.. Gpt<float>.OpNames.Select((n, i) => (n, Sec(ticks[i]))), ("clip", Sec(clip)), ("adamw", Sec(adam))];
+    }
+
     /// <summary>GFLOP/s of the training forward matmul kernel on an M×M·(M×M)ᵀ product (2M³ FLOPs), best of 5 after a warm-up.</summary>
     public static double Gemm(int m)
     {

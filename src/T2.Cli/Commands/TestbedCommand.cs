@@ -196,10 +196,17 @@ public static class TestbedCommand
         var gen = new Option<int>("--gen") { DefaultValueFactory = _ => 128, Description = "Tokens generated (with --sample)." };
         var gemm = new Option<int?>("--gemm") { Description = "Benchmark the float matmul kernel on an M×M×M product instead (GFLOP/s)." };
         var json = new Option<bool>("--json") { Description = "JSON output." };
-        var cmd = new Command("bench", "Training tokens/s (the real step with AdamW, random tokens), KV-cached vs recomputed sampling, or GEMM GFLOP/s.")
-        { dModel, layers, heads, ctxLen, batch, steps, vocab, sample, gen, gemm, json };
+        var profile = new Option<bool>("--profile") { Description = "Time every op of the training step (per step, per token, per block)." };
+        var serial = new Option<bool>("--serial") { Description = "One thread, as each model trains when a ladder runs several side by side." };
+        var ladder = new Option<string?>("--ladder") { Description = "Time a ladder's training phase: quick, full or a spec file (no evaluation)." };
+        var ladderSample = new Option<string>("--runs") { DefaultValueFactory = _ => "all", Description = "With --ladder: all, or per-shape (each shape's cheapest run)." };
+        var cmd = new Command("bench", "Training tokens/s (the real step with AdamW, random tokens), KV-cached vs recomputed sampling, GEMM GFLOP/s, " +
+            "a per-op profile, or a ladder's training throughput against OpenBLAS's peak.")
+        { dModel, layers, heads, ctxLen, batch, steps, vocab, sample, gen, gemm, json, profile, serial, ladder, ladderSample };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(ladder) is { } ladderSpec) return LadderBenchOutput.Run(ctx, ladderSpec, p.GetValue(ladderSample)!, p.GetValue(json));
+            WorkerPool.SerialOnThisThread = p.GetValue(serial);
             if (p.GetValue(gemm) is { } size)
             {
                 if (size < 16 || size % 16 != 0) throw new UsageException("--gemm needs a size that is a multiple of 16.");
@@ -220,6 +227,8 @@ public static class TestbedCommand
                 else ctx.Console.MarkupLine($"KV-cached {r.Cached:N0} tok/s, recompute {r.Recompute:N0} tok/s: {r.Cached / r.Recompute:F1}× at {genN} generated tokens");
                 return 0;
             }
+            if (p.GetValue(profile))
+                return LadderBenchOutput.Profile(ctx, model, p.GetValue(batch), ctxT, p.GetValue(steps), rng, p.GetValue(serial), p.GetValue(json));
             var tps = TestbedBench.Training(model, p.GetValue(batch), ctxT, p.GetValue(steps), rng, out double bytesPerStep);
             if (p.GetValue(json)) ctx.Out.WriteLine(Json.Write(w => { w.WriteStartObject(); w.Number("train_tokens_per_s", tps); w.Number("allocated_bytes_per_step", bytesPerStep); w.WriteNumber("params", model.Layout.Count); w.WriteNumber("params_non_embedding", model.Layout.NonEmbeddingCount); w.WriteNumber("threads", Environment.ProcessorCount); w.WriteEndObject(); }));
             else ctx.Console.MarkupLine($"{tps:N0} training tokens/s ({model.Layout.Count:N0} parameters, {Environment.ProcessorCount} threads; {bytesPerStep:N0} bytes allocated per step)");

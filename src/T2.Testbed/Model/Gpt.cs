@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using T2.Testbed.Model.Layers;
 
 namespace T2.Testbed.Model;
@@ -16,6 +18,30 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ParameterLayout Layout { get; }
     public T[] Params { get; }
     public T[] Grads { get; }
+
+    /// <summary>Names of the ops <see cref="OpTicks"/> times, forward then backward.</summary>
+    public static readonly string[] OpNames =
+    [
+        "encoder", "ln1", "qkv", "attention", "att_proj", "residual", "ln2", "fc", "gelu", "fc_proj", "ln_f", "logits", "cross_entropy",
+        "cross_entropy.bwd", "logits.bwd", "ln_f.bwd", "residual.bwd", "fc_proj.bwd", "gelu.bwd", "fc.bwd", "ln2.bwd", "att_proj.bwd",
+        "attention.bwd", "qkv.bwd", "ln1.bwd", "encoder.bwd", "clear",
+    ];
+
+    /// <summary>Time spent in each op of <see cref="OpNames"/>, summed over layers and calls, in the units of
+    /// <see cref="OpClock"/>; null (the default) times nothing. Set only by the profiler: it reads the clock between layer calls.</summary>
+    public long[]? OpTicks { get; set; }
+    /// <summary>The profiler's clock: Stopwatch ticks (wall) unless set, e.g. to <see cref="ThreadCpuClock.Now"/>.</summary>
+    public Func<long> OpClock { get; set; } = Stopwatch.GetTimestamp;
+    private long _tick;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Tick(int op)
+    {
+        if (OpTicks is not { } t) return;
+        long now = OpClock();
+        if (op >= 0) t[op] += now - _tick;
+        _tick = now;
+    }
 
     private int _b, _t;
     private T[] _acts = [], _dacts = [];
@@ -95,34 +121,37 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         Allocate(B, Tn);
         int C = Config.DModel, L = Config.Layers, NH = Config.Heads, V = Config.VocabSize, N = B * Tn;
+        Tick(-1);
         tokens.CopyTo(_tokens);
         foreach (var tok in tokens) if ((uint)tok >= (uint)V) throw new ArgumentOutOfRangeException(nameof(tokens), $"token {tok} outside the vocabulary of {V}.");
-        Encoder.Forward<T>(A(_a.Encoded, N * C).Span, tokens, Params.AsSpan(Layout.Wte, V * C), Params.AsSpan(Layout.Wpe, Config.Context * C), B, Tn, C);
+        Encoder.Forward<T>(A(_a.Encoded, N * C).Span, tokens, Params.AsSpan(Layout.Wte, V * C), Params.AsSpan(Layout.Wpe, Config.Context * C), B, Tn, C); Tick(0);
         for (int l = 0; l < L; l++)
         {
             var residual = l == 0 ? A(_a.Encoded, N * C) : A(_a.Residual3 + (l - 1) * N * C, N * C);
             int nc = l * N * C, n = l * N, att = l * B * NH * Tn * Tn;
             LayerNorm.Forward<T>(A(_a.Ln1 + nc, N * C).Span, A(_a.Ln1Mean + n, N).Span, A(_a.Ln1Rstd + n, N).Span, residual.Span,
-                Params.AsSpan(Layout.Ln1W[l], C), Params.AsSpan(Layout.Ln1B[l], C), N, C);
-            Matmul.Forward(A(_a.Qkv + 3 * nc, 3 * N * C), A(_a.Ln1 + nc, N * C), P(Layout.QkvW[l], 3 * C * C), P(Layout.QkvB[l], 3 * C), N, C, 3 * C);
-            Attention.Forward(A(_a.Atty + nc, N * C), A(_a.Preatt + att, B * NH * Tn * Tn), A(_a.Att + att, B * NH * Tn * Tn), A(_a.Qkv + 3 * nc, 3 * N * C), B, Tn, C, NH);
-            Matmul.Forward(A(_a.AttProj + nc, N * C), A(_a.Atty + nc, N * C), P(Layout.AttProjW[l], C * C), P(Layout.AttProjB[l], C), N, C, C);
-            Residual.Forward<T>(A(_a.Residual2 + nc, N * C).Span, residual.Span, A(_a.AttProj + nc, N * C).Span);
+                Params.AsSpan(Layout.Ln1W[l], C), Params.AsSpan(Layout.Ln1B[l], C), N, C); Tick(1);
+            Matmul.Forward(A(_a.Qkv + 3 * nc, 3 * N * C), A(_a.Ln1 + nc, N * C), P(Layout.QkvW[l], 3 * C * C), P(Layout.QkvB[l], 3 * C), N, C, 3 * C); Tick(2);
+            Attention.Forward(A(_a.Atty + nc, N * C), A(_a.Preatt + att, B * NH * Tn * Tn), A(_a.Att + att, B * NH * Tn * Tn), A(_a.Qkv + 3 * nc, 3 * N * C), B, Tn, C, NH); Tick(3);
+            Matmul.Forward(A(_a.AttProj + nc, N * C), A(_a.Atty + nc, N * C), P(Layout.AttProjW[l], C * C), P(Layout.AttProjB[l], C), N, C, C); Tick(4);
+            Residual.Forward<T>(A(_a.Residual2 + nc, N * C).Span, residual.Span, A(_a.AttProj + nc, N * C).Span); Tick(5);
             LayerNorm.Forward<T>(A(_a.Ln2 + nc, N * C).Span, A(_a.Ln2Mean + n, N).Span, A(_a.Ln2Rstd + n, N).Span, A(_a.Residual2 + nc, N * C).Span,
-                Params.AsSpan(Layout.Ln2W[l], C), Params.AsSpan(Layout.Ln2B[l], C), N, C);
-            Matmul.Forward(A(_a.Fch + 4 * nc, 4 * N * C), A(_a.Ln2 + nc, N * C), P(Layout.FcW[l], 4 * C * C), P(Layout.FcB[l], 4 * C), N, C, 4 * C);
-            Gelu.Forward<T>(A(_a.FchGelu + 4 * nc, 4 * N * C).Span, A(_a.Fch + 4 * nc, 4 * N * C).Span);
-            Matmul.Forward(A(_a.FcProj + nc, N * C), A(_a.FchGelu + 4 * nc, 4 * N * C), P(Layout.FcProjW[l], 4 * C * C), P(Layout.FcProjB[l], C), N, 4 * C, C);
-            Residual.Forward<T>(A(_a.Residual3 + nc, N * C).Span, A(_a.Residual2 + nc, N * C).Span, A(_a.FcProj + nc, N * C).Span);
+                Params.AsSpan(Layout.Ln2W[l], C), Params.AsSpan(Layout.Ln2B[l], C), N, C); Tick(6);
+            Matmul.Forward(A(_a.Fch + 4 * nc, 4 * N * C), A(_a.Ln2 + nc, N * C), P(Layout.FcW[l], 4 * C * C), P(Layout.FcB[l], 4 * C), N, C, 4 * C); Tick(7);
+            Gelu.Forward<T>(A(_a.FchGelu + 4 * nc, 4 * N * C).Span, A(_a.Fch + 4 * nc, 4 * N * C).Span); Tick(8);
+            Matmul.Forward(A(_a.FcProj + nc, N * C), A(_a.FchGelu + 4 * nc, 4 * N * C), P(Layout.FcProjW[l], 4 * C * C), P(Layout.FcProjB[l], C), N, 4 * C, C); Tick(9);
+            Residual.Forward<T>(A(_a.Residual3 + nc, N * C).Span, A(_a.Residual2 + nc, N * C).Span, A(_a.FcProj + nc, N * C).Span); Tick(5);
         }
         var last = A(_a.Residual3 + (L - 1) * N * C, N * C);
-        LayerNorm.Forward<T>(A(_a.Lnf, N * C).Span, A(_a.LnfMean, N).Span, A(_a.LnfRstd, N).Span, last.Span, Params.AsSpan(Layout.LnfW, C), Params.AsSpan(Layout.LnfB, C), N, C);
+        LayerNorm.Forward<T>(A(_a.Lnf, N * C).Span, A(_a.LnfMean, N).Span, A(_a.LnfRstd, N).Span, last.Span, Params.AsSpan(Layout.LnfW, C), Params.AsSpan(Layout.LnfB, C), N, C); Tick(10);
         Matmul.Forward(A(_a.Logits, N * V), A(_a.Lnf, N * C), P(Layout.Wte, V * C), Seg<T>.Empty, N, C, V); // tied output: logits = lnf · wteᵀ
+        Tick(11);
         if (targets.IsEmpty) return T.NaN;
         targets.CopyTo(_targets);
         CrossEntropy.Forward(A(_a.Probs, N * V), A(_a.Losses, N).Span, A(_a.Logits, N * V), targets, N, V);
         T sum = T.Zero; int count = 0;
         for (int i = 0; i < N; i++) if (targets[i] >= 0) { sum += _acts[_a.Losses + i]; count++; }
+        Tick(12);
         return count == 0 ? T.Zero : sum / T.CreateChecked(count);
     }
 
@@ -133,39 +162,40 @@ public sealed class Gpt<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (_acts.Length == 0) throw new InvalidOperationException("Backward before Forward.");
         int B = _b, Tn = _t, C = Config.DModel, L = Config.Layers, NH = Config.Heads, V = Config.VocabSize, N = B * Tn;
-        Array.Clear(_dacts);
+        Tick(-1);
+        Array.Clear(_dacts); Tick(26);
         int count = 0; foreach (var t in _targets.AsSpan(0, N)) if (t >= 0) count++;
         var dloss = DA(_a.Losses, N).Span;
         dloss.Fill(count == 0 ? T.Zero : T.One / T.CreateChecked(count));
-        CrossEntropy.Backward(DA(_a.Logits, N * V), A(_a.Probs, N * V), dloss, _targets.AsSpan(0, N), N, V);
-        Matmul.Backward(DA(_a.Lnf, N * C), G(Layout.Wte, V * C), Seg<T>.Empty, DA(_a.Logits, N * V), A(_a.Lnf, N * C), P(Layout.Wte, V * C), N, C, V);
+        CrossEntropy.Backward(DA(_a.Logits, N * V), A(_a.Probs, N * V), dloss, _targets.AsSpan(0, N), N, V); Tick(13);
+        Matmul.Backward(DA(_a.Lnf, N * C), G(Layout.Wte, V * C), Seg<T>.Empty, DA(_a.Logits, N * V), A(_a.Lnf, N * C), P(Layout.Wte, V * C), N, C, V); Tick(14);
         var last = A(_a.Residual3 + (L - 1) * N * C, N * C); var dlast = DA(_a.Residual3 + (L - 1) * N * C, N * C);
         LayerNorm.Backward<T>(dlast.Span, Grads.AsSpan(Layout.LnfW, C), Grads.AsSpan(Layout.LnfB, C), DA(_a.Lnf, N * C).Span, last.Span,
-            Params.AsSpan(Layout.LnfW, C), A(_a.LnfMean, N).Span, A(_a.LnfRstd, N).Span, N, C);
+            Params.AsSpan(Layout.LnfW, C), A(_a.LnfMean, N).Span, A(_a.LnfRstd, N).Span, N, C); Tick(15);
         for (int l = L - 1; l >= 0; l--)
         {
             var residual = l == 0 ? A(_a.Encoded, N * C) : A(_a.Residual3 + (l - 1) * N * C, N * C);
             var dresidual = l == 0 ? DA(_a.Encoded, N * C) : DA(_a.Residual3 + (l - 1) * N * C, N * C);
             int nc = l * N * C, n = l * N, att = l * B * NH * Tn * Tn;
             var dres3 = DA(_a.Residual3 + nc, N * C).Span;
-            Residual.Backward<T>(DA(_a.Residual2 + nc, N * C).Span, DA(_a.FcProj + nc, N * C).Span, dres3);
+            Residual.Backward<T>(DA(_a.Residual2 + nc, N * C).Span, DA(_a.FcProj + nc, N * C).Span, dres3); Tick(16);
             Matmul.Backward(DA(_a.FchGelu + 4 * nc, 4 * N * C), G(Layout.FcProjW[l], 4 * C * C), G(Layout.FcProjB[l], C), DA(_a.FcProj + nc, N * C),
-                A(_a.FchGelu + 4 * nc, 4 * N * C), P(Layout.FcProjW[l], 4 * C * C), N, 4 * C, C);
-            Gelu.Backward<T>(DA(_a.Fch + 4 * nc, 4 * N * C).Span, A(_a.Fch + 4 * nc, 4 * N * C).Span, DA(_a.FchGelu + 4 * nc, 4 * N * C).Span);
+                A(_a.FchGelu + 4 * nc, 4 * N * C), P(Layout.FcProjW[l], 4 * C * C), N, 4 * C, C); Tick(17);
+            Gelu.Backward<T>(DA(_a.Fch + 4 * nc, 4 * N * C).Span, A(_a.Fch + 4 * nc, 4 * N * C).Span, DA(_a.FchGelu + 4 * nc, 4 * N * C).Span); Tick(18);
             Matmul.Backward(DA(_a.Ln2 + nc, N * C), G(Layout.FcW[l], 4 * C * C), G(Layout.FcB[l], 4 * C), DA(_a.Fch + 4 * nc, 4 * N * C),
-                A(_a.Ln2 + nc, N * C), P(Layout.FcW[l], 4 * C * C), N, C, 4 * C);
+                A(_a.Ln2 + nc, N * C), P(Layout.FcW[l], 4 * C * C), N, C, 4 * C); Tick(19);
             LayerNorm.Backward<T>(DA(_a.Residual2 + nc, N * C).Span, Grads.AsSpan(Layout.Ln2W[l], C), Grads.AsSpan(Layout.Ln2B[l], C), DA(_a.Ln2 + nc, N * C).Span,
-                A(_a.Residual2 + nc, N * C).Span, Params.AsSpan(Layout.Ln2W[l], C), A(_a.Ln2Mean + n, N).Span, A(_a.Ln2Rstd + n, N).Span, N, C);
-            Residual.Backward<T>(dresidual.Span, DA(_a.AttProj + nc, N * C).Span, DA(_a.Residual2 + nc, N * C).Span);
+                A(_a.Residual2 + nc, N * C).Span, Params.AsSpan(Layout.Ln2W[l], C), A(_a.Ln2Mean + n, N).Span, A(_a.Ln2Rstd + n, N).Span, N, C); Tick(20);
+            Residual.Backward<T>(dresidual.Span, DA(_a.AttProj + nc, N * C).Span, DA(_a.Residual2 + nc, N * C).Span); Tick(16);
             Matmul.Backward(DA(_a.Atty + nc, N * C), G(Layout.AttProjW[l], C * C), G(Layout.AttProjB[l], C), DA(_a.AttProj + nc, N * C),
-                A(_a.Atty + nc, N * C), P(Layout.AttProjW[l], C * C), N, C, C);
+                A(_a.Atty + nc, N * C), P(Layout.AttProjW[l], C * C), N, C, C); Tick(21);
             Attention.Backward(DA(_a.Qkv + 3 * nc, 3 * N * C), DA(_a.Preatt + att, B * NH * Tn * Tn), DA(_a.Att + att, B * NH * Tn * Tn), DA(_a.Atty + nc, N * C),
-                A(_a.Qkv + 3 * nc, 3 * N * C), A(_a.Att + att, B * NH * Tn * Tn), B, Tn, C, NH);
+                A(_a.Qkv + 3 * nc, 3 * N * C), A(_a.Att + att, B * NH * Tn * Tn), B, Tn, C, NH); Tick(22);
             Matmul.Backward(DA(_a.Ln1 + nc, N * C), G(Layout.QkvW[l], 3 * C * C), G(Layout.QkvB[l], 3 * C), DA(_a.Qkv + 3 * nc, 3 * N * C),
-                A(_a.Ln1 + nc, N * C), P(Layout.QkvW[l], 3 * C * C), N, C, 3 * C);
+                A(_a.Ln1 + nc, N * C), P(Layout.QkvW[l], 3 * C * C), N, C, 3 * C); Tick(23);
             LayerNorm.Backward<T>(dresidual.Span, Grads.AsSpan(Layout.Ln1W[l], C), Grads.AsSpan(Layout.Ln1B[l], C), DA(_a.Ln1 + nc, N * C).Span,
-                residual.Span, Params.AsSpan(Layout.Ln1W[l], C), A(_a.Ln1Mean + n, N).Span, A(_a.Ln1Rstd + n, N).Span, N, C);
+                residual.Span, Params.AsSpan(Layout.Ln1W[l], C), A(_a.Ln1Mean + n, N).Span, A(_a.Ln1Rstd + n, N).Span, N, C); Tick(24);
         }
-        Encoder.Backward<T>(Grads.AsSpan(Layout.Wte, V * C), Grads.AsSpan(Layout.Wpe, Config.Context * C), DA(_a.Encoded, N * C).Span, _tokens.AsSpan(0, N), B, Tn, C);
+        Encoder.Backward<T>(Grads.AsSpan(Layout.Wte, V * C), Grads.AsSpan(Layout.Wpe, Config.Context * C), DA(_a.Encoded, N * C).Span, _tokens.AsSpan(0, N), B, Tn, C); Tick(25);
     }
 }

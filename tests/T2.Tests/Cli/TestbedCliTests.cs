@@ -59,6 +59,8 @@ public class TestbedCliTests : IDisposable
     [InlineData("testbed", "train", "--d-model", "30", "--heads", "4", "--out", "x")]   // heads do not divide d-model
     [InlineData("testbed", "train", "--bogus", "1", "--out", "x")]                       // unknown flag
     [InlineData("testbed", "bench", "--gemm", "10")]                                     // not a multiple of 16
+    [InlineData("testbed", "bench", "--ladder", "quick", "--runs", "some")]              // not a sample the bench knows
+    [InlineData("testbed", "bench", "--ladder", "no-such-spec.json")]                    // neither a preset nor a file
     public void BadUsage_ExitsTwo(params string[] args)
     {
         var r = CliRun.Of(args);

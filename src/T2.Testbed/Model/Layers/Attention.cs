@@ -15,9 +15,17 @@ public static class Attention
         public Seg<T> A, Bq, Cq, Dq, E, F; public int B, Tn, C, NH; public bool Backward;
         public void Invoke(int bh)
         {
+            if (typeof(T) == typeof(float) && AttentionFast.Applies(C, NH))
+            {
+                if (Backward) AttentionFast.BackwardOne(F32(A.Array), A.Offset, F32(Bq.Array), Bq.Offset, F32(Cq.Array), Cq.Offset, F32(Dq.Array), Dq.Offset,
+                    F32(E.Array), E.Offset, F32(F.Array), F.Offset, B, Tn, C, NH, bh);
+                else AttentionFast.ForwardOne(F32(A.Array), A.Offset, F32(Bq.Array), Bq.Offset, F32(Cq.Array), Cq.Offset, F32(Dq.Array), Dq.Offset, B, Tn, C, NH, bh);
+                return;
+            }
             if (Backward) BackwardOne(A, Bq, Cq, Dq, E, F, B, Tn, C, NH, bh);
             else ForwardOne(A, Bq, Cq, Dq, B, Tn, C, NH, bh);
         }
+        private static float[] F32(T[] a) => System.Runtime.CompilerServices.Unsafe.As<T[], float[]>(ref a);
         [ThreadStatic] public static Job<T>? Cached;
     }
 
