@@ -21,7 +21,7 @@ public static class DemoCommand
         // Durations as measured and kept in docs/paper-experiment.md (README quotes the same): one source of truth.
         var spec = new Option<string>("--spec")
         {
-            Description = "Ladder: quick (default; about 7 minutes on an idle 2-core machine, more when loaded), "
+            Description = "Ladder: quick (default; about 4 minutes on an idle 2-core machine, more when loaded), "
                 + "full (about 40 minutes), or a spec file.",
             DefaultValueFactory = _ => "quick",
         };
