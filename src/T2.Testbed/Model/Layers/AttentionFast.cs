@@ -54,15 +54,7 @@ internal static class AttentionFast
             ref float arr = ref ar[0];
             for (int cv = 0; cv < hv; cv++)
             {
-                Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-                int t2 = 0, v = vBase + cv * 8;
-                for (; t2 + 1 < n; t2 += 2)
-                {
-                    acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref arr, t2)), Vector256.LoadUnsafe(ref xr, (nuint)(v + t2 * C3)), acc0);
-                    acc1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref arr, t2 + 1)), Vector256.LoadUnsafe(ref xr, (nuint)(v + (t2 + 1) * C3)), acc1);
-                }
-                if (t2 < n) acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref arr, t2)), Vector256.LoadUnsafe(ref xr, (nuint)(v + t2 * C3)), acc0);
-                (acc0 + acc1).StoreUnsafe(ref o[oOff + b * Tn * C + t * C + h * hs + cv * 8]);
+                WeightedRows(ref arr, n, ref xr, vBase + cv * 8, C3).StoreUnsafe(ref o[oOff + b * Tn * C + t * C + h * hs + cv * 8]);
             }
         }
     }
@@ -100,16 +92,8 @@ internal static class AttentionFast
             ref float dpp = ref dpr[0];
             for (int cv = 0; cv < hv; cv++)
             {
-                Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-                int t2 = 0, k = kBase + cv * 8;
-                for (; t2 + 1 < n; t2 += 2)
-                {
-                    acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dpp, t2)), Vector256.LoadUnsafe(ref xr, (nuint)(k + t2 * C3)), acc0);
-                    acc1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dpp, t2 + 1)), Vector256.LoadUnsafe(ref xr, (nuint)(k + (t2 + 1) * C3)), acc1);
-                }
-                if (t2 < n) acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref dpp, t2)), Vector256.LoadUnsafe(ref xr, (nuint)(k + t2 * C3)), acc0);
                 ref float dq = ref dx[dqBase + t * C3 + cv * 8];
-                Vector256.FusedMultiplyAdd(acc0 + acc1, Vector256.Create(scale), Vector256.LoadUnsafe(ref dq)).StoreUnsafe(ref dq);
+                Vector256.FusedMultiplyAdd(WeightedRows(ref dpp, n, ref xr, kBase + cv * 8, C3), Vector256.Create(scale), Vector256.LoadUnsafe(ref dq)).StoreUnsafe(ref dq);
             }
         }
         // By columns: dv[t2] += Σ_{t ≥ t2} att[t, t2]·dout[t];  dk[t2] += scale·Σ_{t ≥ t2} dpreatt[t, t2]·q[t].
@@ -163,5 +147,22 @@ internal static class AttentionFast
             ((a0 + a1) * s).StoreUnsafe(ref o, (nuint)blk);
             ((b0 + b1) * s).StoreUnsafe(ref o, (nuint)(blk + 8));
         }
+    }
+
+    /// <summary>Σ_{t2 &lt; n} w[t2]·x[at + t2·stride .. +8]: 8 floats of one head, two rows per iteration on independent FMA
+    /// chains (added at the end), the weighted sum both attention's forward (out = Σ a·v) and backward (dq = Σ dpre·k) need.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> WeightedRows(ref float w, int n, ref float x, int at, int stride)
+    {
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+        int t2 = 0;
+        for (; t2 + 1 < n; t2 += 2)
+        {
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w, t2)), Vector256.LoadUnsafe(ref x, (nuint)(at + t2 * stride)), acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w, t2 + 1)),
+                Vector256.LoadUnsafe(ref x, (nuint)(at + (t2 + 1) * stride)), acc1);
+        }
+        if (t2 < n) acc0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref w, t2)), Vector256.LoadUnsafe(ref x, (nuint)(at + t2 * stride)), acc0);
+        return acc0 + acc1;
     }
 }
